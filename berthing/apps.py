@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class BerthingConfig(AppConfig):
+    """Quay, berth sections, quay cranes; berth plans and the BAP/QC solvers."""
+
+    name = "berthing"
+    verbose_name = "Berth planning"

@@ -1,0 +1,59 @@
+"""Berth planning pages (the live time-space planner comes with the berth issue)."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from berthing import selectors
+from tos.core.selectors import terminal_for_user, vessel_visits_visible_to
+from tos.web.pages import module_page, table
+
+
+def _sections(request):
+    terminal = terminal_for_user(request.user)
+    now = timezone.now()
+    visits = (
+        vessel_visits_visible_to(request.user)
+        .filter(terminal=terminal, etd__gte=now, eta__lte=now + timedelta(days=7))
+        .exclude(phase__in=["cancelled", "closed", "departed"])
+    )
+    return [
+        table(
+            "Vessel visits, next 7 days",
+            ["Visit", "Vessel", "Line", "LOA (m)", "Phase", "ETA", "ETB", "ETD", "Moves"],
+            visits,
+            lambda v: [
+                v.reference,
+                v.vessel.name,
+                v.line.code,
+                v.vessel.loa_m,
+                v.get_phase_display(),
+                v.eta,
+                v.etb,
+                v.etd,
+                v.expected_discharge_moves + v.expected_load_moves,
+            ],
+        ),
+        table(
+            "Quay and berth sections",
+            ["Quay", "Section", "From (m)", "To (m)", "Depth (m)"],
+            selectors.berth_sections(terminal=terminal),
+            lambda s: [s.quay.name, s.name, s.start_m, s.end_m, s.depth_m],
+        ),
+        table(
+            "Quay cranes",
+            ["Crane", "Rail order", "Range (m)", "Outreach (rows)", "GMPH", "Available"],
+            selectors.quay_cranes(terminal=terminal),
+            lambda c: [
+                c.name,
+                c.rail_order,
+                f"{c.min_position_m}–{c.max_position_m}",
+                c.outreach_rows,
+                c.gross_moves_per_hour,
+                "yes" if c.is_available else "no",
+            ],
+        ),
+    ]
+
+
+index = module_page("Berth planning", "Vessel visits, quay geometry and quay cranes.", _sections)

@@ -1,0 +1,1 @@
+"""Models of the customs app (added by its own issue)."""

@@ -1,0 +1,1 @@
+"""Models of the operations app (added by its own issue)."""

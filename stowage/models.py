@@ -1,0 +1,1 @@
+"""Models of the stowage app (added by its own issue)."""

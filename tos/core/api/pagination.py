@@ -1,0 +1,9 @@
+"""Pagination: page numbers everywhere (``?page=``, ``?page_size=`` up to 500)."""
+
+from rest_framework import pagination
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500

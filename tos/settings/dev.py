@@ -1,0 +1,7 @@
+"""Settings for ``make run``: the embedded default on a developer's machine."""
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+TOS_DEMO = True

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from yard import views
+
+app_name = "yard"
+urlpatterns = [path("", views.index, name="index")]

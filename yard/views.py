@@ -1,0 +1,53 @@
+"""Yard pages (the live yard map comes with the yard issue)."""
+
+from tos.core.selectors import terminal_for_user
+from tos.web.pages import module_page, table
+from yard import selectors
+
+
+def _sections(request):
+    terminal = terminal_for_user(request.user)
+    fill = selectors.yard_block_fill(terminal=terminal)
+
+    def block_row(b):
+        used = fill.get(b.name, {"units": 0, "teu": 0})
+        pct = round(100 * used["teu"] / b.capacity_teu) if b.capacity_teu else 0
+        return [
+            b.name,
+            b.get_kind_display(),
+            b.get_equipment_display(),
+            f"{b.bays}×{b.rows}×{b.max_tier}",
+            b.capacity_teu,
+            used["units"],
+            used["teu"],
+            f"{pct} %",
+        ]
+
+    return [
+        table(
+            "Yard blocks",
+            [
+                "Block",
+                "Kind",
+                "Equipment",
+                "Bays×rows×tiers",
+                "Capacity (TEU)",
+                "Units",
+                "TEU",
+                "Fill",
+            ],
+            selectors.yard_blocks(terminal=terminal),
+            block_row,
+        ),
+        table(
+            "Units on terminal",
+            ["Category", "Units", "Reefers", "Dangerous goods"],
+            selectors.units_on_terminal_by_category(terminal=terminal),
+            lambda r: [r["category"], r["units"], r["reefers"], r["dangerous"]],
+        ),
+    ]
+
+
+index = module_page(
+    "Yard", "Blocks, their capacity and fill, and the units stacked in them.", _sections
+)
