@@ -182,6 +182,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "HoldKindEnum": "tos.core.choices.HoldKind",
+        "OrganisationKindEnum": "tos.core.choices.OrganisationKind",
+        "UnitStateEnum": "tos.core.choices.UnitState",
+        "PositionKindEnum": "tos.core.choices.PositionKind",
+        "SolverRunStatusEnum": "tos.core.choices.SolverRunStatus",
+    },
 }
 
 # --- Redis, Channels, Celery ------------------------------------------------------------------
@@ -201,6 +208,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.1}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 #: True when Celery runs on its in-memory broker, so the server process must host the worker.
@@ -214,7 +222,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False  # enabled per idempotent task
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Above the longest solver time limit, or Redis redelivers a run that is still solving.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_TASK_ROUTES = {"*.solve*": {"queue": "solvers"}}
 CELERY_BEAT_SCHEDULE = {
     "prune-idempotency-records": {

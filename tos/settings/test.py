@@ -35,3 +35,5 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 TOS_WS_HEARTBEAT_SECONDS = 2
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

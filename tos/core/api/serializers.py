@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tos.core.choices import HoldEvent, HoldKind, OrganisationKind, UnitCategory, UnitState
@@ -153,6 +155,7 @@ class ContainerSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "legacy_iso_type", "length_ft", "height_mm", "type_group", "teu"]
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleVisitField(serializers.PrimaryKeyRelatedField):
     """A vessel visit by id, among those the caller may see."""
 

@@ -28,7 +28,17 @@ from tos.core.api.base import (
 )
 from tos.core.choices import HoldKind, UnitState, VisitPhase
 from tos.core.errors import ApplicationError
-from tos.core.models import ContainerVisit, Terminal, VesselVisit
+from tos.core.models import (
+    Container,
+    ContainerVisit,
+    Event,
+    Hold,
+    Organisation,
+    SolverRun,
+    Terminal,
+    Vessel,
+    VesselVisit,
+)
 
 
 def _terminal_of(request: Any) -> Terminal:
@@ -72,6 +82,7 @@ class AuthTokenApi(TosAPIView):
 
 
 class TerminalViewSet(TosReadOnlyViewSet):
+    queryset = Terminal.objects.none()
     serializer_class = s.TerminalSerializer
 
     def scoped_queryset(self):
@@ -106,6 +117,7 @@ class OrganisationFilter(django_filters.FilterSet):
 class OrganisationViewSet(TosReadOnlyViewSet):
     """Lines, agents, hauliers and customs authorities (maintained in the admin)."""
 
+    queryset = Organisation.objects.none()
     serializer_class = s.OrganisationSerializer
     filterset_class = OrganisationFilter
     ordering = ["name"]
@@ -131,6 +143,7 @@ class VesselViewSet(
 ):
     """Vessels by IMO number. Anyone signed in may register one; terminal staff edit them."""
 
+    queryset = Vessel.objects.none()
     serializer_class = s.VesselSerializer
     filterset_class = VesselFilter
     ordering = ["name"]
@@ -173,6 +186,7 @@ class VesselVisitViewSet(
     """Vessel visits. Agents create and update their own lines' visits (their berth
     application) while planned or inbound; terminal staff move them along their lifecycle."""
 
+    queryset = VesselVisit.objects.none()
     serializer_class = s.VesselVisitSerializer
     filterset_class = VesselVisitFilter
     ordering_fields = ["eta", "etd", "reference"]
@@ -240,6 +254,7 @@ class ContainerViewSet(
 ):
     """Containers by ISO 6346 number (normalised, check digit verified)."""
 
+    queryset = Container.objects.none()
     serializer_class = s.ContainerSerializer
     filterset_class = ContainerFilter
     ordering = ["number"]
@@ -301,6 +316,7 @@ class UnitViewSet(
     """Units: one stay of a container at the terminal. Agents read their lines' units; terminal
     staff create, update and move them. ``?search=`` matches container numbers."""
 
+    queryset = ContainerVisit.objects.none()
     filterset_class = UnitFilter
     filter_backends = [*TosViewSet.filter_backends, SearchFilter]
     search_fields = ["container__number"]
@@ -395,6 +411,7 @@ class HoldViewSet(TosReadOnlyViewSet):
     """Holds on units. Terminal staff apply and release any hold; a line's agent applies and
     releases line holds on its own units."""
 
+    queryset = Hold.objects.none()
     serializer_class = s.HoldSerializer
     filterset_class = HoldFilter
 
@@ -440,6 +457,7 @@ class HoldViewSet(TosReadOnlyViewSet):
 class EventViewSet(TosViewSet):
     """Replay of the live event stream: ``?after=<seq>`` returns events in ``seq`` order."""
 
+    queryset = Event.objects.none()
     serializer_class = s.EventSerializer
     pagination_class = None
 
@@ -511,6 +529,7 @@ class EventViewSet(TosViewSet):
 class SolverRunViewSet(TosReadOnlyViewSet):
     """Solver runs and long jobs: status, progress, objective, bound, gap, result."""
 
+    queryset = SolverRun.objects.none()
     serializer_class = s.SolverRunSerializer
     filterset_fields = ["kind", "status"]
 
