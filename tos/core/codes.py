@@ -53,12 +53,13 @@ _LETTER_VALUES = dict(
         strict=True,
     )
 )
-_CONTAINER_RE = re.compile(r"^[A-Z]{3}[UJZ]\d{7}$")
+#: ASCII digits only: ``\d`` would also accept e.g. Arabic-Indic digits, which the DB refuses.
+_CONTAINER_RE = re.compile(r"^[A-Z]{3}[UJZ][0-9]{7}$")
 
 
 def container_check_digit(first_ten: str) -> int:
     """Return the ISO 6346 check digit of owner code + category + serial (10 characters)."""
-    if not re.fullmatch(r"[A-Z]{3}[UJZ]\d{6}", first_ten):
+    if not re.fullmatch(r"[A-Z]{3}[UJZ][0-9]{6}", first_ten):
         raise CodeError(f"{first_ten!r} is not 3 letters, U/J/Z and 6 digits")
     total = sum(
         (_LETTER_VALUES[c] if c.isalpha() else int(c)) << i for i, c in enumerate(first_ten)
@@ -120,24 +121,32 @@ _TYPE_GROUPS = {
     "P": "platform/flat rack",
     "T": "tank",
 }
-#: Legacy ISO 6346:1984 numeric codes: type pair → (group, detail) of the 1995 code.
+#: Legacy ISO 6346:1984 numeric codes: type pair → (group, detail) of the 1995 code. 00 (openings
+#: at one or both ends) is G0 and 10/11 (passive vents at upper part of cargo space) is G1, the
+#: ordinary dry box; only 13–19 are ventilated (V). 40–49 are thermal with removable (clip-on,
+#: porthole) equipment: H, not an integral reefer.
 _LEGACY_TYPE = [
-    (0, 9, "G", "1"),
-    (10, 19, "V", "0"),
+    (0, 9, "G", "0"),
+    (10, 11, "G", "1"),
+    (12, 19, "V", "0"),
     (20, 29, "H", "0"),
-    (30, 49, "R", "1"),
+    (30, 39, "R", "1"),
+    (40, 49, "H", "0"),
     (50, 59, "U", "1"),
     (60, 69, "P", "1"),
     (70, 79, "T", "1"),
     (80, 89, "B", "0"),
 ]
+#: Legacy size pairs: height 0 = 8'0", 2 = 8'6", 3 = 8'6" with gooseneck tunnel, 5 = 9'6" (with
+#: tunnel). 4310 was the ordinary 40' dry box, not a high cube.
 _LEGACY_SIZE = {
-    "20": "22",
+    "20": "20",
     "22": "22",
+    "23": "22",
     "25": "25",
-    "40": "42",
+    "40": "40",
     "42": "42",
-    "43": "45",
+    "43": "42",
     "45": "45",
     "L5": "L5",
     "L2": "L2",
@@ -183,7 +192,7 @@ def decode_size_type(raw: str) -> SizeType:
             f"{raw!r} is not a 4-character ISO 6346 size-type code such as 22G1 or 45R1"
         )
     legacy = ""
-    if code.isdigit():
+    if re.fullmatch(r"[0-9]{4}", code):
         size = _LEGACY_SIZE.get(code[:2])
         pair = int(code[2:])
         new_type = next((g + d for lo, hi, g, d in _LEGACY_TYPE if lo <= pair <= hi), None)
@@ -198,7 +207,7 @@ def decode_size_type(raw: str) -> SizeType:
     height = _HEIGHT_MM.get(code[1])
     if height is None:
         raise CodeError(f"{raw!r}: unknown height code {code[1]!r} (e.g. 2 for 8'6\", 5 for 9'6\")")
-    if code[2] not in _TYPE_GROUPS or not code[3].isdigit():
+    if code[2] not in _TYPE_GROUPS or code[3] not in "0123456789":
         raise CodeError(
             f"{raw!r}: unknown type {code[2:]!r} (a group letter G, V, B, S, R, H, U, P or T "
             "followed by a digit, e.g. G1)"
@@ -219,7 +228,7 @@ def imo_check_digit(first_six: str) -> int:
 def validate_imo(raw: str | int) -> str:
     """Return the 7-digit IMO number (``IMO 9074729`` → ``9074729``) or raise CodeError."""
     number = re.sub(r"^IMO\s*", "", str(raw).strip().upper())
-    if not re.fullmatch(r"\d{7}", number):
+    if not re.fullmatch(r"[0-9]{7}", number):
         raise CodeError(f"{raw!r} is not an IMO number: expected 7 digits, e.g. 9074729")
     expected = imo_check_digit(number[:6])
     if int(number[6]) != expected:

@@ -338,8 +338,9 @@ class ContainerVisit(models.Model):
     """A unit: one stay of a container at the terminal, from advice to departure.
 
     At most one active visit per container (partial unique constraint). The current position is a
-    typed reference: ``position_kind`` plus ``position_ref`` (yard slot ``A01.12.03.2``, vessel cell
-    ``0120482``, truck plate, gate lane) and, on a vessel, the vessel visit.
+    typed reference: ``position_kind`` plus ``position_ref`` (yard ``BLOCK.bay.row.tier`` such as
+    ``A03.14.4.2``, vessel cell ``0120482``, truck plate, gate lane) and, on a vessel, the vessel
+    visit.
     """
 
     terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="units")

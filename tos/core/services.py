@@ -52,19 +52,48 @@ def _validation_error(exc: ValidationError) -> ApplicationError:
     return ApplicationError("validation_error", f"Invalid {fields}: {first}", details=details)
 
 
+def _duplicate_error(exc: ValidationError) -> ApplicationError | None:
+    """``full_clean`` reports a clash with a unique constraint as a validation error; like the
+    database would, it is a 409 ``duplicate`` naming the clashing fields (DESIGN.md §5.3)."""
+    if not hasattr(exc, "error_dict"):
+        return None
+    errors = [error for field_errors in exc.error_dict.values() for error in field_errors]
+    if not errors or any(error.code not in ("unique", "unique_together") for error in errors):
+        return None
+    messages = [message for error in errors for message in error.messages]
+    fields = sorted(
+        {
+            name
+            for error in errors
+            for name in (error.params or {}).get("unique_check", ())
+            if name != "terminal"  # implied by the caller, never sent by the client
+        }
+    )
+    return ApplicationError(
+        "duplicate",
+        " ".join(messages),
+        details={name: ["Already used."] for name in fields} or {"non_field_errors": messages},
+        status=409,
+    )
+
+
 def _save(obj: Model, *, exclude: Iterable[str] = ()) -> Model:
     """full_clean + save, mapping errors to ApplicationError (400 invalid, 409 conflict)."""
     try:
         obj.full_clean(exclude=list(exclude))
     except ValidationError as exc:
-        raise _validation_error(exc) from exc
+        raise (_duplicate_error(exc) or _validation_error(exc)) from exc
     try:
         with transaction.atomic():
             obj.save()
     except IntegrityError as exc:
+        # Name the rule (constraint), never echo the database's detail text to a client.
+        constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+        rule = f" (rule {constraint})" if constraint else ""
         raise ApplicationError(
             "conflict",
-            f"{obj._meta.verbose_name} conflicts with existing data: {exc}".strip(),
+            f"This {obj._meta.verbose_name} conflicts with existing data{rule}.",
+            details={"constraint": [constraint]} if constraint else {},
             status=409,
         ) from exc
     return obj
@@ -390,6 +419,9 @@ def unit_update(*, unit: ContainerVisit, by: User | None = None, **fields: Any) 
 #: The hold event checked when a unit leaves by a given transition.
 _TRANSITION_HOLD_EVENT = {
     (UnitState.INBOUND, UnitState.ON_TERMINAL, PositionKind.YARD): HoldEvent.DISCHARGE,
+    # Coming off a vessel is a discharge wherever the box is put (yard, terminal tractor...).
+    (UnitState.INBOUND, UnitState.ON_TERMINAL, PositionKind.VESSEL): HoldEvent.DISCHARGE,
+    (UnitState.ADVISED, UnitState.ON_TERMINAL, PositionKind.VESSEL): HoldEvent.DISCHARGE,
     (UnitState.OUTBOUND, UnitState.DEPARTED, PositionKind.VESSEL): HoldEvent.LOADING,
     (UnitState.OUTBOUND, UnitState.DEPARTED, PositionKind.TRUCK): HoldEvent.GATE_OUT,
     (UnitState.OUTBOUND, UnitState.DEPARTED, PositionKind.GATE): HoldEvent.GATE_OUT,
@@ -422,11 +454,21 @@ def unit_transition(
             details={"state": [f"Not allowed from {unit.state}."]},
             status=409,
         )
+    # Where the box goes decides the event (a box on a terminal tractor that goes onto the vessel
+    # is loaded, not gated out); where it stands now is the fallback (coming off a vessel).
     new_kind = position_kind or unit.position_kind
     hold_event = _TRANSITION_HOLD_EVENT.get(
-        (unit.state, state, unit.position_kind)
-    ) or _TRANSITION_HOLD_EVENT.get((unit.state, state, new_kind))
-    if hold_event:
+        (unit.state, state, new_kind)
+    ) or _TRANSITION_HOLD_EVENT.get((unit.state, state, unit.position_kind))
+    # A departure by a route nobody named could be any of them: every departure hold applies.
+    hold_events = (
+        [hold_event]
+        if hold_event
+        else [HoldEvent.GATE_OUT, HoldEvent.LOADING, HoldEvent.DELIVERY]
+        if state == UnitState.DEPARTED
+        else []
+    )
+    for hold_event in hold_events:
         decision = unit_event_check(unit=unit, event=hold_event)
         if not decision.allowed:
             raise ApplicationError(

@@ -8,13 +8,18 @@ cannot be reached by filters.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
+import math
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from rest_framework import mixins, permissions, viewsets
-from rest_framework.exceptions import APIException
+from django.utils import timezone
+from rest_framework import mixins, parsers, permissions, viewsets
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -47,6 +52,37 @@ class StaffWritesOrReadOnly(permissions.BasePermission):
         if not (user and user.is_authenticated):
             return False
         return request.method in permissions.SAFE_METHODS or user.is_terminal_staff
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+class JSONParser(parsers.JSONParser):
+    """JSON that the models can hold: numbers that overflow to infinity (``1e400``), ``NaN``
+    and nesting deeper than the interpreter's recursion limit answer 400 ``parse_error``
+    instead of failing later with a 500."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        encoding = parsers.get_encoding(parser_context or {})
+        try:
+            return json.load(
+                codecs.getreader(encoding)(stream),
+                parse_float=_finite_float,
+                parse_constant=_no_constant,
+            )
+        except (ValueError, RecursionError) as exc:
+            raise ParseError(f"JSON parse error - {str(exc)[:200]}") from exc
+
+
+API_PARSERS = [JSONParser, parsers.FormParser, parsers.MultiPartParser]
 
 
 class _IdempotencyReplay(Exception):
@@ -135,6 +171,12 @@ class IdempotencyMixin:
         except IntegrityError:
             pass
         existing = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+        if existing is not None and existing.created_at < timezone.now() - timedelta(
+            hours=settings.TOS_IDEMPOTENCY_TTL_HOURS
+        ):
+            # An expired key is a new key (the beat task prunes these; this covers the gap).
+            IdempotencyRecord.objects.filter(pk=existing.pk).delete()
+            return self._idempotency_claim(request)
         if existing is None:  # the other request failed and forgot the key meanwhile
             raise ApplicationError(
                 "idempotency_in_progress",
@@ -166,11 +208,15 @@ class IdempotencyMixin:
 class TosAPIView(IdempotencyMixin, APIView):
     """Base for explicit command endpoints."""
 
+    parser_classes = API_PARSERS
+
 
 class TosViewSet(IdempotencyMixin, viewsets.GenericViewSet):
     """Base for resources. Subclasses implement :meth:`scoped_queryset` (the caller's view of the
     data); ``get_queryset`` is final so that no route can forget the scoping. ``queryset`` is set
     to ``Model.objects.none()`` only to tell the schema generator the model."""
+
+    parser_classes = API_PARSERS
 
     def scoped_queryset(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -179,6 +225,20 @@ class TosViewSet(IdempotencyMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no caller
             return self.queryset
         return self.scoped_queryset()
+
+    def permission_denied(self, request: Any, message: Any = None, code: Any = None) -> None:
+        """On a detail route, an object outside the caller's scope answers 404 before any 403:
+        a refusal must not confirm that another line's object exists (DESIGN.md §5.7)."""
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        if (
+            request.user
+            and request.user.is_authenticated
+            and lookup in self.kwargs
+            and not getattr(self, "_scope_checked", False)
+        ):
+            self._scope_checked = True
+            self.get_object()  # Http404 for what the caller may not see
+        super().permission_denied(request, message=message, code=code)
 
 
 class TosReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosViewSet):

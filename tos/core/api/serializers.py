@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tos.core import codes
 from tos.core.choices import HoldEvent, HoldKind, OrganisationKind, UnitCategory, UnitState
 from tos.core.models import (
     Container,
@@ -236,6 +237,20 @@ class UnitCreateSerializer(UnitSerializer):
     class Meta(UnitSerializer.Meta):
         fields = [*UnitSerializer.Meta.fields, "container_number"]
         read_only_fields = ["id", "terminal", "time_in", "time_out", "created_at", "updated_at"]
+
+    def validate_container_number(self, value: str) -> str:
+        """ISO 6346 format and check digit, reported under the field the client sent."""
+        try:
+            return codes.validate_container_number(value)
+        except codes.CodeError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+
+    def validate_iso_type(self, value: str) -> str:
+        try:
+            codes.decode_size_type(value)
+        except codes.CodeError as exc:
+            raise serializers.ValidationError(str(exc)) from exc
+        return value
 
 
 class UnitUpdateSerializer(UnitSerializer):

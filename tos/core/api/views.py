@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -341,20 +342,21 @@ class UnitViewSet(
 
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
-        container = services.container_get_or_create(
-            number=data.pop("container_number"),
-            iso_type=data.pop("iso_type"),
-            owner_line=data["line"],
-        )
-        unit = services.unit_create(
-            terminal=_terminal_of(self.request),
-            container=container,
-            category=data.pop("category"),
-            line=data.pop("line"),
-            state=data.pop("state"),
-            by=self.request.user,
-            **data,
-        )
+        with transaction.atomic():  # a refused unit leaves no newly registered container behind
+            container = services.container_get_or_create(
+                number=data.pop("container_number"),
+                iso_type=data.pop("iso_type"),
+                owner_line=data["line"],
+            )
+            unit = services.unit_create(
+                terminal=_terminal_of(self.request),
+                container=container,
+                category=data.pop("category"),
+                line=data.pop("line"),
+                state=data.pop("state"),
+                by=self.request.user,
+                **data,
+            )
         serializer.instance = self.scoped_queryset().get(pk=unit.pk)
 
     def perform_update(self, serializer: Any) -> None:
@@ -482,20 +484,25 @@ class EventViewSet(TosViewSet):
     def list(self, request: Any) -> Response:
         """``last_seq`` is the terminal's seq when the page was read: every event up to it that
         you may see is in this page or a later one, so a client can move its cursor there."""
-        try:
-            after = int(request.query_params.get("after", 0))
-            limit = int(request.query_params.get("limit", 500))
-        except ValueError:
+        raw = {"after": request.query_params.get("after", "0")}
+        raw["limit"] = request.query_params.get("limit", "500")
+        bad = {
+            name: [rule]
+            for name, rule, lo, hi in (
+                ("after", "A whole number, 0 or more.", 0, None),
+                ("limit", "A whole number from 1 to 1000.", 1, 1000),
+            )
+            if not (raw[name].isascii() and raw[name].isdigit() and len(raw[name]) <= 18)
+            or int(raw[name]) < lo
+            or (hi is not None and int(raw[name]) > hi)
+        }
+        if bad:
             return api_error(
                 "validation_error",
-                "after and limit must be whole numbers.",
-                after=["A whole number."],
-                limit=["A whole number."],
+                "; ".join(f"{name}: {rules[0]}" for name, rules in bad.items()),
+                **bad,
             )
-        if after < 0 or not 1 <= limit <= 1000:
-            return api_error(
-                "validation_error", "after ≥ 0 and 1 ≤ limit ≤ 1000.", limit=["Between 1 and 1000."]
-            )
+        after, limit = int(raw["after"]), int(raw["limit"])
         terminal = _terminal_of(request)
         if "terminal" in request.query_params:
             terminal = (

@@ -56,6 +56,7 @@ class AgentOrgFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organisation
         django_get_or_create = ("code",)
+        skip_postgeneration_save = True
 
     kind = OrganisationKind.AGENT
     name = factory.Sequence(lambda n: f"Agent {n}")
