@@ -11,8 +11,9 @@
 // GET /api/v1/events/?after=<seq>. When the gap is too large to replay, or replay fails, it
 // calls onResync() so the page can reload its snapshot (and then calls resetSeq).
 //
-// Message types from the server: hello {seq}, hb {seq}, pong {seq}, event {seq, topic, type,
-// payload, ts}, skip {seq} (an event of another line that this user may not see).
+// Message types from the server: hello {seq}, hb {seq}, pong {seq}, event {seq, topic,
+// event_type, payload, ts}, skip {seq} (an event of another line that this user may not see).
+// onEvent receives every event in the replay endpoint's shape: {seq, topic, type, payload, ts}.
 
 const DEFAULTS = {
   replayUrl: "/api/v1/events/",
@@ -109,7 +110,7 @@ export function connectLive(options) {
       case "skip":
         state.received += 1;
         if (data.seq <= state.seq) return; // already applied (duplicate or replayed)
-        state.buffer.set(data.seq, data);
+        state.buffer.set(data.seq, fromMessage(data));
         if (state.replaying) return;
         if (data.seq === state.seq + 1) drain();
         else replay();
@@ -119,9 +120,16 @@ export function connectLive(options) {
     }
   }
 
+  // A message's `type` is its kind ("event"), so the event's own type travels as `event_type`.
+  function fromMessage(data) {
+    if (data.type === "skip") return { seq: data.seq, skip: true };
+    const { event_type: eventType, type: _kind, ...rest } = data;
+    return { ...rest, type: eventType };
+  }
+
   function apply(data) {
     state.seq = data.seq;
-    if (data.type === "event" && opt.onEvent) {
+    if (!data.skip && opt.onEvent) {
       try {
         opt.onEvent(data);
       } catch (err) {
@@ -155,7 +163,7 @@ export function connectLive(options) {
         for (const e of page.results) {
           if (e.seq > state.seq) {
             state.buffer.delete(e.seq);
-            apply({ type: "event", ...e });
+            apply(e);
           }
         }
         // Events up to last_seq that are not in results are not ours to see: skip past them.

@@ -10,7 +10,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from tos.core.realtime import terminal_group
+from tos.core.realtime import remember_server_loop, terminal_group
 
 
 class TerminalConsumer(AsyncJsonWebsocketConsumer):
@@ -34,6 +34,7 @@ class TerminalConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4403)
             return
         self.sees_all, self.line_ids = access
+        remember_server_loop(asyncio.get_running_loop())
         self.group = terminal_group(self.terminal_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -55,9 +56,11 @@ class TerminalConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong", "seq": await self._current_seq()})
 
     async def terminal_event(self, message: dict[str, Any]) -> None:
+        """Forward one event as ``{"type": "event", "seq", "topic", "event_type", "payload",
+        "ts"}``: ``type`` tells the message kind, so the event's own type is ``event_type``."""
         event = message["event"]
         if self.sees_all or message.get("line_id") in self.line_ids:
-            await self.send_json({"type": "event", **event})
+            await self.send_json({**event, "type": "event", "event_type": event["type"]})
         else:
             await self.send_json({"type": "skip", "seq": event["seq"]})
 

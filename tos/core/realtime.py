@@ -7,6 +7,7 @@ contiguous and in commit order) and broadcasts to the terminal's Channels group 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -14,7 +15,7 @@ from urllib.parse import parse_qs
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F
@@ -62,16 +63,31 @@ def event_record(
     return event
 
 
+#: The event loop that serves the WebSockets, recorded by the consumer. The in-memory channel
+#: layer (embedded mode) keeps asyncio queues bound to that loop, so a send from another thread
+#: (the embedded Celery worker) must run there or the waiting consumer is never woken.
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def remember_server_loop(loop: asyncio.AbstractEventLoop) -> None:
+    global _server_loop
+    _server_loop = loop
+
+
 def broadcast(event: Any) -> None:
     """Send a committed event to its terminal's group. The layer is lossy: clients detect gaps."""
     layer = get_channel_layer()
     if layer is None:
         return
+    group = terminal_group(event.terminal_id)
+    message = {"type": "terminal.event", "event": event_as_message(event), "line_id": event.line_id}
+    loop = _server_loop
     try:
-        async_to_sync(layer.group_send)(
-            terminal_group(event.terminal_id),
-            {"type": "terminal.event", "event": event_as_message(event), "line_id": event.line_id},
-        )
+        if isinstance(layer, InMemoryChannelLayer) and loop is not None and loop.is_running():
+            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+            future.result(timeout=5)
+        else:
+            async_to_sync(layer.group_send)(group, message)
     except Exception:  # the outbox row is the truth; a lost broadcast is recovered by replay
         logger.exception("broadcast of event %s failed", event.seq)
 

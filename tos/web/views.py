@@ -22,6 +22,11 @@ def home(request: Any) -> Any:
         events = EventSerializer(
             selectors.events_visible_to(request.user, terminal).order_by("-seq")[:25], many=True
         ).data
+    for event in events:
+        payload = event["payload"] or {}
+        event["desc"] = (
+            payload.get("container") or payload.get("reference") or payload.get("kind", "")
+        )
     return render(
         request, "web/home.html", {"terminal": terminal, "summary": summary, "events": events}
     )
