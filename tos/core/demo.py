@@ -34,7 +34,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -1524,6 +1524,11 @@ def demo_seed(*, seed: int = DEFAULT_SEED, now: datetime | None = None) -> DemoS
         )
         terminal, skipped = _write_plan(plan)
         counts = demo_counts(terminal)
+    if not connection.in_atomic_block:
+        # Thousands of rows arrived at once: refresh the planner's statistics, or PostgreSQL
+        # plans the unit list for 11 rows instead of 8,000 (61 ms instead of 2.5 ms per page).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return DemoSummary(
         created=True,
         terminal_code=DEMO_TERMINAL_CODE,

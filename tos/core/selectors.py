@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tos.core.choices import (
@@ -99,7 +100,20 @@ def vessel_visits_visible_to(user: User) -> QuerySet[VesselVisit]:
 def units_visible_to(user: User) -> QuerySet[ContainerVisit]:
     qs = ContainerVisit.objects.select_related(
         "container", "line", "inbound_visit", "outbound_visit", "position_visit"
-    ).annotate(active_hold_count=Count("holds", filter=Q(holds__released_at__isnull=True)))
+    ).annotate(
+        # A correlated subquery, not JOIN + GROUP BY: cheap per page, and the pagination count
+        # query drops it entirely.
+        active_hold_count=Coalesce(
+            Subquery(
+                Hold.objects.filter(unit=OuterRef("pk"), released_at__isnull=True)
+                .order_by()
+                .values("unit")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        )
+    )
     return scope_by_line(qs, user, "line")
 
 
