@@ -457,7 +457,9 @@ def plan_solution(
 
 def plan_check(plan: BerthPlan) -> PlanCheck:
     """Check the plan as stored: the placed visits only (a visit the plan does not place is not
-    its violation), against today's quay, cranes, outages, terms and windows."""
+    its violation), against today's quay, cranes, outages, terms and windows. Each placement is
+    its own stability reference, so a stored plan's stability term is 0 and objectives of plans
+    compare service, lateness and window costs."""
     visits = VesselVisit.objects.filter(berth_assignments__plan_id=plan.pk)
     instance, mapping = plan_instance(plan, visits=visits)
     assignments, shifts = plan_solution(plan, mapping)
