@@ -914,6 +914,8 @@ def solve(
             latest = grid.caps(upper)
             if on_progress is not None and on_progress(best) is False:
                 return _result(instance, "feasible", best, None, elapsed(), "cancelled")
+        elif on_progress is not None and on_progress(Progress(elapsed(), None, None)) is False:
+            return Result("unknown", None, None, elapsed(), message="cancelled")
         built = _Model(grid, latest)
     except Infeasible as exc:
         return Result("infeasible", None, None, elapsed(), message=str(exc))
@@ -925,6 +927,8 @@ def solve(
     solver.parameters.num_workers = max(1, workers)
     events: queue.Queue = queue.Queue()
     callback = _Callback(built, events, started)
+    proven: list[float] = []
+    solver.best_bound_callback = proven.append
     outcome: dict[str, object] = {}
 
     def run() -> None:
@@ -949,10 +953,11 @@ def solve(
         now = time.monotonic()
         if event is None and now - last_call < HEARTBEAT:
             continue
+        bound = math.ceil(proven[-1] - 1e-6) if proven else (best.bound if best else None)
         report = event or Progress(
             seconds=now - started,
             objective=best.objective if best else None,
-            bound=best.bound if best else None,
+            bound=bound,
             assignments=best.assignments if best else (),
             shifts=best.shifts if best else (),
         )
@@ -992,10 +997,15 @@ def solve(
 def explain(
     instance: Instance, assignments: Sequence[Assignment], shifts: Sequence[CraneShift]
 ) -> dict[str, list[str]]:
-    """For each vessel that waits (berths after its ETA) or departs after it is due, sentences a
-    planner can read saying what holds it: the vessels on its stretch, the cranes (busy, on which
-    vessels, or out of service), its berth window, its draft, or locks."""
+    """For each vessel that waits (berths after its ETA, or waits at its berth for cranes) or
+    departs after it is due, sentences a planner can read saying what holds it: the vessels on
+    its stretch, the cranes (busy, on which vessels, or out of service), its berth window, its
+    draft, or locks. Vessels that are neither held nor late get no entry."""
     return _Explainer(instance, assignments, shifts).run()
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class _Explainer:
@@ -1007,99 +1017,139 @@ class _Explainer:
     ) -> None:
         self.instance = instance
         self.vessels = {v.id: v for v in instance.vessels}
-        self.cranes = {c.id: c for c in instance.cranes}
+        self.cranes = sorted(instance.cranes, key=lambda c: (c.rail_order, c.id))
         self.placed = {a.vessel: a for a in assignments if a.vessel in self.vessels}
-        self.shifts = [s for s in shifts if s.vessel in self.vessels and s.crane in self.cranes]
+        known = {c.id for c in instance.cranes}
+        self.shifts = [s for s in shifts if s.vessel in self.placed and s.crane in known]
 
     def run(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for vid, a in self.placed.items():
             vessel = self.vessels[vid]
+            mine = sorted((s for s in self.shifts if s.vessel == vid), key=lambda s: s.start_min)
             lines: list[str] = []
             if a.berth_min > vessel.eta_min:
-                lines += self.wait(vessel, a)
+                lines += self.berth_wait(vessel, a)
+            arrived = max(a.berth_min, vessel.eta_min, 0)
+            if mine and mine[0].start_min - arrived >= max(1, self.instance.period_min):
+                lines += self.crane_wait(vessel, a, arrived, mine[0].start_min)
             if a.depart_min > vessel.due_min:
-                lines += self.late(vessel, a)
+                lines += self.late(vessel, a, mine, held=bool(lines))
             if lines:
                 out[vid] = lines
         return out
 
     def name(self, vid: str) -> str:
-        vessel = self.vessels[vid]
-        return vessel.name or vid
+        return self.vessels[vid].name or vid
 
     def stretch(self, vid: str) -> tuple[int, int]:
         a = self.placed[vid]
         return a.start_m, a.start_m + stretch_m(self.instance, self.vessels[vid])
 
-    def wait(self, vessel: Vessel, a: Assignment) -> list[str]:
+    def reaching(self, vessel: Vessel, a: Assignment) -> list[Crane]:
+        return [c for c in self.cranes if _reaches(c, vessel, a.start_m)]
+
+    def berth_wait(self, vessel: Vessel, a: Assignment) -> list[str]:
         lines = [
             f"{vessel.name} waits {_hours(a.berth_min - vessel.eta_min)} after its ETA "
             f"{when(vessel.eta_min)} and berths at {when(a.berth_min)}."
         ]
         if vessel.locked is not None:
-            lines.append(f"{vessel.name} is locked at this placement by the planner.")
+            lines.append("The planner has locked it at this placement.")
+        elif vessel.eta_min < 0 and a.berth_min <= 0:
+            lines.append(f"The plan cannot berth it before the plan starts ({when(0)}).")
         w = vessel.window
-        if w is not None and w.start_min > vessel.eta_min and a.berth_min <= w.start_min:
+        if w is not None and vessel.eta_min < w.start_min and a.berth_min <= w.start_min:
             lines.append(f"Its berth window only opens at {when(w.start_min)}.")
         lines += self.depth(vessel)
-        blockers = self.on_stretch(vessel, a, vessel.eta_min, a.berth_min)
+        s0, s1 = self.stretch(vessel.id)
+        blockers = self.on_stretch(vessel.id, vessel.eta_min, a.berth_min)
         if blockers:
+            lines.append(f"Its stretch {s0}–{s1} m is taken: " + "; ".join(blockers) + ".")
+        others = self.no_room(vessel, a)
+        if others:
+            lines.append(others)
+        at = max(vessel.eta_min, 0)
+        busy = self.crane_use(vessel, a, at, min(a.berth_min, at + 1))
+        free = [c for c, what in busy.items() if what is None]
+        if busy and len(free) < max(1, vessel.min_cranes):
             lines.append(
-                f"Its stretch {a.start_m}–{self.stretch(vessel.id)[1]} m is taken: "
-                + "; ".join(blockers)
+                "At its ETA every crane that reaches its stretch was taken: "
+                + self.describe(busy, at)
                 + "."
             )
-        elsewhere = self.elsewhere(vessel, a)
-        if elsewhere:
-            lines.append(elsewhere)
-        cranes = self.crane_state(vessel, a, vessel.eta_min, a.berth_min, exclude=vessel.id)
-        if cranes:
-            lines.append(cranes)
         return lines
 
-    def late(self, vessel: Vessel, a: Assignment) -> list[str]:
+    def crane_wait(self, vessel: Vessel, a: Assignment, t0: int, t1: int) -> list[str]:
+        use = self.crane_use(vessel, a, t0, t1)
+        busy = {c: why for c, why in use.items() if why is not None}
+        if use and not busy:
+            return []
+        if not busy:
+            return [
+                f"{vessel.name} waits {_hours(t1 - t0)} at its berth for cranes: no crane "
+                f"reaches it at {a.start_m} m."
+            ]
+        return [
+            f"{vessel.name} waits {_hours(t1 - t0)} at its berth for cranes until "
+            f"{when(t1)}: " + self.describe(busy, t0) + "."
+        ]
+
+    def late(self, vessel: Vessel, a: Assignment, mine: list[CraneShift], held: bool) -> list[str]:
         lines = [
             f"{vessel.name} departs at {when(a.depart_min)}, "
             f"{_hours(a.depart_min - vessel.due_min)} after it is due ({when(vessel.due_min)})."
         ]
-        best = self.fastest(vessel)
-        if best is not None and vessel.eta_min + best > vessel.due_min:
+        fastest = self.fastest(vessel)
+        if fastest is not None and max(vessel.eta_min, 0) + fastest > vessel.due_min:
             lines.append(
-                f"Its {vessel.moves} moves take at least {_hours(best)} even with "
-                f"{vessel.max_cranes} crane{'s' if vessel.max_cranes != 1 else ''} from its ETA, "
-                "so it cannot leave on time."
+                f"Its {vessel.moves} moves take at least {_hours(fastest)} even with "
+                f"{_plural(vessel.max_cranes, 'crane')} from its ETA, so it cannot leave on time."
             )
-        if a.berth_min > vessel.eta_min and not any(
-            line.startswith(f"{vessel.name} waits") for line in lines
-        ):
-            lines.append(f"It waits {_hours(a.berth_min - vessel.eta_min)} for its berth.")
-        mine = [s for s in self.shifts if s.vessel == vessel.id]
+        reaching = self.reaching(vessel, a)
+        if len(reaching) < vessel.max_cranes:
+            lines.append(
+                f"Only {_plural(len(reaching), 'crane')} reach its stretch at {a.start_m} m "
+                f"(it could take {vessel.max_cranes})."
+            )
         if mine:
-            t0 = min(s.start_min for s in mine)
-            t1 = max(s.end_min for s in mine)
-            short = self.crane_state(vessel, a, t0, t1, exclude=vessel.id, fewer=True)
+            t0, t1 = mine[0].start_min, max(s.end_min for s in mine)
+            short = [p for p in self.gang_sizes(vessel.id, t0, t1) if p[2] < vessel.max_cranes]
             if short:
-                lines.append(short)
+                s0 = short[0][0]
+                busy = self.crane_use(vessel, a, s0, short[0][1])
+                taken = {c: w for c, w in busy.items() if w is not None}
+                if taken:
+                    lines.append(
+                        f"It works with {_plural(short[0][2], 'crane')} from {when(s0)} "
+                        f"(it could take {vessel.max_cranes}): " + self.describe(taken, s0) + "."
+                    )
         if vessel.locked is not None:
-            lines.append(f"{vessel.name} is locked at its placement by the planner.")
+            lines.append("The planner has locked it at this placement.")
+        w = vessel.window
+        if w is not None and a.depart_min > w.end_min:
+            lines.append(f"It also overruns its berth window, which ends at {when(w.end_min)}.")
+        if len(lines) == 1 and not held:
+            lines.append(
+                "Departing earlier would hold other vessels longer at a higher total cost."
+            )
         return lines
 
     def depth(self, vessel: Vessel) -> list[str]:
         runs = usable_quay(self.instance, vessel.draft_cm)
         if runs == [(0, self.instance.quay_length_m)]:
             return []
-        where = ", ".join(f"{x}–{y} m" for x, y in runs) or "no part of the quay"
+        where = " and ".join(f"{x}–{y} m" for x, y in runs) or "no part of the quay"
         return [f"With a draft of {vessel.draft_cm / 100:g} m it can only use {where}."]
 
-    def on_stretch(self, vessel: Vessel, a: Assignment, t0: int, t1: int) -> list[str]:
-        s0, s1 = self.stretch(vessel.id)
+    def on_stretch(self, vid: str, t0: int, t1: int) -> list[str]:
+        s0, s1 = self.stretch(vid)
         found = []
-        for other in sorted(self.placed.values(), key=lambda o: o.depart_min):
-            if other.vessel == vessel.id or not (other.berth_min < t1 and t0 < other.depart_min):
+        for other in sorted(self.placed.values(), key=lambda o: (o.depart_min, o.vessel)):
+            if other.vessel == vid or not max(other.berth_min, t0) < min(other.depart_min, t1):
                 continue
             o0, o1 = self.stretch(other.vessel)
-            if o0 < s1 and s0 < o1:
+            if max(o0, s0) < min(o1, s1):
                 locked = " (locked)" if self.vessels[other.vessel].locked is not None else ""
                 found.append(
                     f"{self.name(other.vessel)}{locked} lies at {o0}–{o1} m until "
@@ -1107,111 +1157,95 @@ class _Explainer:
                 )
         return found
 
-    def elsewhere(self, vessel: Vessel, a: Assignment) -> str:
-        """Whether another stretch was free at the ETA (then the wait is for cranes or cost)."""
+    def no_room(self, vessel: Vessel, a: Assignment) -> str:
+        """A sentence when no other stretch that fits the vessel was free at its ETA."""
         need = stretch_m(self.instance, vessel)
-        t0 = max(vessel.eta_min, 0)
-        busy = sorted(
-            self.stretch(o.vessel)
+        at = max(vessel.eta_min, 0)
+        present = [
+            o
             for o in self.placed.values()
-            if o.vessel != vessel.id and o.berth_min < a.berth_min and t0 < o.depart_min
-        )
-        free = []
+            if o.vessel != vessel.id and o.berth_min <= at < o.depart_min
+        ]
+        busy = sorted(self.stretch(o.vessel) for o in present)
         for x0, x1 in usable_quay(self.instance, vessel.draft_cm):
             cursor = x0
             for b0, b1 in busy:
                 if b1 <= cursor or b0 >= x1:
                     continue
                 if b0 - cursor >= need:
-                    free.append((cursor, b0))
+                    return ""
                 cursor = max(cursor, b1)
             if x1 - cursor >= need:
-                free.append((cursor, x1))
-        if free:
+                return ""
+        if not present:
             return ""
-        others = [
-            self.name(o.vessel)
-            for o in sorted(self.placed.values(), key=lambda o: o.start_m)
-            if o.vessel != vessel.id and o.berth_min < a.berth_min and t0 < o.depart_min
-        ]
-        if not others:
-            return ""
+        names = [self.name(o.vessel) for o in sorted(present, key=lambda o: o.start_m)]
+        verb = "occupies" if len(names) == 1 else "occupy"
         return (
-            f"No other stretch long and deep enough ({need} m) was free at its ETA: "
-            + ", ".join(others)
-            + " occupy the quay."
+            f"No other stretch of {need} m that is deep enough was free at its ETA: "
+            + ", ".join(names)
+            + f" {verb} the quay."
         )
 
     def fastest(self, vessel: Vessel) -> int | None:
-        """Minutes the vessel's moves take with its best cranes, ignoring everything else."""
-        if vessel.moves <= 0 or vessel.max_cranes <= 0:
-            return None
-        rates = sorted((c.moves_per_hour for c in self.instance.cranes), reverse=True)
+        """Minutes its moves take with its best cranes, ignoring everything else."""
+        rates = sorted((c.moves_per_hour for c in self.cranes), reverse=True)
         q = min(vessel.max_cranes, len(rates))
-        if q == 0:
+        if vessel.moves <= 0 or q <= 0:
             return None
-        rate = sum(rates[:q]) * _efficiency(self.instance, q)
+        rate = max(sum(rates[:n]) * _efficiency(self.instance, n) for n in range(1, q + 1))
         return math.ceil(vessel.moves * SCALE / rate)
 
-    def crane_state(
-        self, vessel: Vessel, a: Assignment, t0: int, t1: int, *, exclude: str, fewer: bool = False
-    ) -> str:
-        """The cranes that could reach the vessel and were busy elsewhere or out of service
-        during ``[t0, t1)``; with ``fewer``, only when the vessel had fewer than its maximum."""
-        if t1 <= t0:
-            return ""
-        reach = [
-            c
-            for c in sorted(self.instance.cranes, key=lambda c: c.rail_order)
-            if max(c.min_m, a.start_m) < min(c.max_m, a.start_m + vessel.loa_m)
-        ]
-        if not reach:
-            return f"No crane reaches {vessel.name} at {a.start_m} m."
-        mine = {
-            s.crane
-            for s in self.shifts
-            if s.vessel == vessel.id and s.start_min < t1 and t0 < s.end_min
-        }
-        if fewer:
-            counts = self.counts(vessel.id, t0, t1)
-            if counts and min(counts) >= vessel.max_cranes:
-                return ""
-        busy: dict[str, set[str]] = defaultdict(set)
-        down: list[str] = []
-        for c in reach:
-            if c.id in mine and not fewer:
-                continue
-            for s in self.shifts:
-                if s.crane == c.id and s.vessel != exclude and s.start_min < t1 and t0 < s.end_min:
-                    busy[s.vessel].add(c.id)
+    def crane_use(
+        self, vessel: Vessel, a: Assignment, t0: int, t1: int
+    ) -> dict[str, tuple[str, int] | None]:
+        """For each crane that reaches the vessel: None if free through ``[t0, t1)`` (for
+        another vessel), else why not: ("vessel", id, until) or ("outage", "", until)."""
+        out: dict[str, tuple[str, int] | None] = {}
+        for c in self.reaching(vessel, a):
+            why: tuple[str, int] | None = None
             for o0, o1 in c.outages:
-                if o0 < t1 and t0 < o1:
-                    down.append(f"{c.id} is out of service {when(o0)}–{when(o1)}")
-        parts = [
-            f"{', '.join(sorted(cs, key=lambda x: self.cranes[x].rail_order))} work "
-            f"{self.name(vid)}"
-            for vid, cs in sorted(busy.items(), key=lambda kv: self.placed.get(kv[0], a).start_m)
-        ]
-        parts += down
-        if not parts:
-            return ""
-        lead = (
-            f"It gets fewer than its {vessel.max_cranes} cranes at times because the cranes "
-            "that reach it are needed elsewhere"
-            if fewer
-            else f"Of the {len(reach)} cranes that reach its stretch"
-        )
-        return f"{lead}: " + "; ".join(parts) + "."
-
-    def counts(self, vid: str, t0: int, t1: int) -> list[int]:
-        mine = [s for s in self.shifts if s.vessel == vid]
-        points = sorted(
-            {t0, t1} | {p for s in mine for p in (s.start_min, s.end_min) if t0 < p < t1}
-        )
-        out = []
-        for p0, p1 in pairwise(points):
-            out.append(len({s.crane for s in mine if s.start_min <= p0 and p1 <= s.end_min}))
+                if max(o0, t0) < min(o1, t1):
+                    why = ("", o1)
+            for s in self.shifts:
+                if (
+                    s.crane == c.id
+                    and s.vessel != vessel.id
+                    and max(s.start_min, t0) < min(s.end_min, t1)
+                ):
+                    why = (s.vessel, s.end_min)
+            out[c.id] = why
         return out
+
+    def describe(self, use: dict[str, tuple[str, int] | None], at: int) -> str:
+        by_vessel: dict[str, list[str]] = defaultdict(list)
+        until: dict[str, int] = {}
+        down = []
+        for crane, why in use.items():
+            if why is None:
+                continue
+            vid, end = why
+            if vid:
+                by_vessel[vid].append(crane)
+                until[vid] = max(until.get(vid, end), end)
+            else:
+                down.append(f"{crane} is out of service until {when(end)}")
+        parts = [
+            f"{', '.join(cs)} {'works' if len(cs) == 1 else 'work'} {self.name(vid)} "
+            f"until {when(until[vid])}"
+            for vid, cs in sorted(by_vessel.items(), key=lambda kv: self.placed[kv[0]].start_m)
+        ]
+        return "; ".join(parts + down)
+
+    def gang_sizes(self, vid: str, t0: int, t1: int) -> list[tuple[int, int, int]]:
+        """``(start, end, cranes)`` pieces of the vessel's crane count through ``[t0, t1)``."""
+        mine = [s for s in self.shifts if s.vessel == vid]
+        points = sorted({t0, t1} | {p for s in mine for p in (s.start_min, s.end_min)})
+        points = [p for p in points if t0 <= p <= t1]
+        return [
+            (p0, p1, len({s.crane for s in mine if s.start_min <= p0 and p1 <= s.end_min}))
+            for p0, p1 in pairwise(points)
+        ]
 
 
 # --- a demo-like instance ----------------------------------------------------------------------
