@@ -70,6 +70,8 @@ from berthing.solvers.instance import (
 SCALE = 60 * 100
 #: Seconds between calls of ``on_progress`` while no new incumbent arrives.
 HEARTBEAT = 0.5
+#: Share of the time limit after which no further greedy variant is tried.
+GREEDY_SHARE = 0.1
 
 _STATUS = {
     cp_model.OPTIMAL: "optimal",
@@ -341,18 +343,31 @@ class _Greedy:
         #: period -> vessel id -> ranks of its cranes
         self.gangs: dict[int, dict[str, list[int]]] = defaultdict(dict)
         self.on: dict[tuple[str, int], str] = {}
+        self.prefer = "fast"
 
-    def run(self) -> bool:
-        order = sorted(
-            self.instance.vessels,
-            key=lambda v: (
-                v.locked is None,
-                v.locked.berth_min if v.locked else self.grid.earliest(v),
-                -v.moves,
-                v.id,
-            ),
-        )
-        return all(self.place(vessel) for vessel in order)
+    #: Orders in which :meth:`run` may take the unlocked vessels.
+    ORDERS = ("arrival", "due", "slack")
+
+    def run(self, order: str = "arrival", gangs: str = "fast") -> bool:
+        """Place every vessel: locked ones first, then by ``order`` ("arrival", "due", or
+        "slack": due minus arrival minus the fastest handling). ``gangs`` is "fast" (the fastest
+        gang) or "near" (the cranes whose rail ranges centre nearest the vessel)."""
+        self.prefer = gangs
+
+        def key(v: Vessel) -> tuple:
+            if v.locked is not None:
+                return (0, v.locked.berth_min, v.id)
+            earliest = self.grid.earliest(v)
+            rate = self.grid.best_rate(v)
+            handling = v.moves * SCALE // rate if rate else 0
+            rank = {
+                "arrival": earliest,
+                "due": v.due_min,
+                "slack": v.due_min - earliest - handling,
+            }[order]
+            return (1, rank, -v.moves, v.id)
+
+        return all(self.place(vessel) for vessel in sorted(self.instance.vessels, key=key))
 
     def gang(self, vessel: Vessel, k: int, x: int) -> list[int]:
         """The ranks of the best contiguous gang for the vessel at ``x`` in period ``k``."""
@@ -383,7 +398,7 @@ class _Greedy:
                 abs((self.grid.cranes[r].min_m + self.grid.cranes[r].max_m) / 2 - centre)
                 for r in window
             )
-            key = (rate, -spread, -home)
+            key = (rate, -spread, -home) if self.prefer == "fast" else (-home, rate, -spread)
             if best_key is None or key > best_key:
                 best, best_key = window, key
         return best
@@ -904,22 +919,31 @@ def solve(
 
     try:
         grid = _Grid(instance)
-        greedy = _Greedy(grid)
         best: Progress | None = None
+        greedy: _Greedy | None = None
         latest = None
-        if greedy.run():
-            assignments, shifts = _plan(grid, greedy.placed, greedy.on)
-            upper = sum(components(instance, assignments).values())
-            best = Progress(elapsed(), upper, None, assignments, shifts)
-            latest = grid.caps(upper)
-            if on_progress is not None and on_progress(best) is False:
-                return _result(instance, "feasible", best, None, elapsed(), "cancelled")
+        for order in _Greedy.ORDERS:
+            for gangs in ("fast", "near"):
+                if greedy is not None and elapsed() > GREEDY_SHARE * time_limit:
+                    break
+                attempt = _Greedy(grid)
+                if not attempt.run(order, gangs):
+                    continue
+                assignments, shifts = _plan(grid, attempt.placed, attempt.on)
+                upper = sum(components(instance, assignments).values())
+                if best is not None and upper >= best.objective:  # type: ignore[operator]
+                    continue
+                greedy, best = attempt, Progress(elapsed(), upper, None, assignments, shifts)
+                if on_progress is not None and on_progress(best) is False:
+                    return _result(instance, "feasible", best, None, elapsed(), "cancelled")
+        if best is not None:
+            latest = grid.caps(best.objective)  # type: ignore[arg-type]
         elif on_progress is not None and on_progress(Progress(elapsed(), None, None)) is False:
             return Result("unknown", None, None, elapsed(), message="cancelled")
         built = _Model(grid, latest)
     except Infeasible as exc:
         return Result("infeasible", None, None, elapsed(), message=str(exc))
-    if best is not None:
+    if best is not None and greedy is not None:
         built.model.add(built.objective <= best.objective)
         built.hint(greedy.placed, greedy.on)
     solver = cp_model.CpSolver()

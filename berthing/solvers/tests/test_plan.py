@@ -503,16 +503,14 @@ def test_cancelling_while_the_search_runs_stops_it_within_a_second():
 
 
 def _greedy_trap() -> Instance:
-    """Taking the vessels one by one, A grabs the faster QC2, the only crane that reaches
-    the deep berth where B must lie; B then cannot finish within the 2-hour horizon. Together,
-    A works with QC1 and B with QC2."""
+    """Taking the vessels one by one, A (more moves, so first) takes the first stretch that fits
+    it, 0–300 m, the only stretch deep enough for B; B then cannot finish within the 2-hour
+    horizon. Together, A lies at 300 m and B at 0 m."""
     return instance(
-        [
-            vessel("A", moves=50),
-            vessel("B", moves=45, draft=1500),
-        ],
-        sections=(Section("Shallow", 0, 500, 1000), Section("Deep", 500, 1000, 2000)),
-        cranes=(crane(1, mph=25, hi=300), crane(2)),
+        [vessel("A", loa=300), vessel("B", loa=300, moves=50, draft=1500)],
+        quay=600,
+        sections=(Section("Deep", 0, 300, 2000), Section("Shallow", 300, 600, 1000)),
+        cranes=(crane(1), crane(2)),
         horizon=120,
     )
 
@@ -520,7 +518,7 @@ def _greedy_trap() -> Instance:
 def test_the_search_solves_what_the_greedy_start_cannot():
     result = solved(_greedy_trap())
     assert result.objective == 240
-    assert cranes_on(result, "A", 0) == {"QC1"}
+    assert (at(result)["A"].start_m, at(result)["B"].start_m) == (300, 0)
 
 
 def test_cancelling_before_any_plan_is_found_returns_unknown():
