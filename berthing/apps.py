@@ -6,3 +6,6 @@ class BerthingConfig(AppConfig):
 
     name = "berthing"
     verbose_name = "Berth planning"
+
+    def ready(self) -> None:
+        from berthing import jobs  # noqa: F401  (registers the berthing.optimise solver job)

@@ -188,6 +188,8 @@ SPECTACULAR_SETTINGS = {
         "UnitStateEnum": "tos.core.choices.UnitState",
         "PositionKindEnum": "tos.core.choices.PositionKind",
         "SolverRunStatusEnum": "tos.core.choices.SolverRunStatus",
+        "BerthPlanStatusEnum": "berthing.choices.BerthPlanStatus",
+        "BerthPlanSourceEnum": "berthing.choices.BerthPlanSource",
     },
 }
 
@@ -257,3 +259,5 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
     },
 }
+#: CP-SAT search workers per solver job; a solver worker process should get this many cores.
+TOS_SOLVER_WORKERS = int(os.environ.get("TOS_SOLVER_WORKERS", 2))
