@@ -35,6 +35,7 @@ from berthing.solvers.instance import (
     Vessel,
     Window,
 )
+from berthing.solvers.plan import explain
 from tos.core.choices import VisitPhase
 from tos.core.models import Terminal, User, VesselVisit
 from tos.core.selectors import scope_by_line, user_sees_all_lines
@@ -640,3 +641,16 @@ def berth_schedule_visible_to(
     elif user.terminal_id and not user.is_superuser:
         qs = qs.filter(quay__terminal_id=user.terminal_id)
     return scope_by_line(qs, user, "vessel_visit__line")
+
+
+def plan_explanations(plan: BerthPlan) -> dict[str, list[str]]:
+    """Visit id -> sentences saying what holds each placed vessel that waits or leaves late
+    (the vessels on its stretch, busy or broken cranes, its berth window), for the plan as
+    stored."""
+    visits = VesselVisit.objects.filter(berth_assignments__plan_id=plan.pk)
+    instance, mapping = plan_instance(plan, visits=visits)
+    assignments, shifts = plan_solution(plan, mapping)
+    return {
+        str(mapping.visit_id(vessel)): sentences
+        for vessel, sentences in explain(instance, assignments, shifts).items()
+    }
