@@ -288,7 +288,7 @@ class _Grid:
             a = Assignment(vessel.id, lock.start_m, lock.berth_min, lock.depart_min)
             return lock.depart_min, sum(costs(self.instance, vessel, a).values())
         earliest = self.earliest(vessel)
-        depart = earliest
+        depart = min(self.berth_times(vessel, self.instance.horizon_min), default=earliest)
         if vessel.moves > 0:
             rate = self.best_rate(vessel)
             n = math.ceil(vessel.moves * SCALE / (rate * self.p)) if rate else self.count + 1
@@ -316,12 +316,14 @@ class _Grid:
             if vessel.weight_service <= 0 and vessel.weight_late <= 0:
                 out[vid] = self.instance.horizon_min
                 continue
-            depart = bounds[vid][0]
-            step = self.p
-            while depart + step <= self.instance.horizon_min and (
-                self.depart_cost(vessel, depart + step) <= allowance
-            ):
-                depart += step
+            lo, hi = bounds[vid][0], self.instance.horizon_min
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if self.depart_cost(vessel, mid) <= allowance:
+                    lo = mid
+                else:
+                    hi = mid - 1
+            depart = lo
             out[vid] = depart
         return out
 
@@ -591,9 +593,17 @@ class _Model:
             self.terms.append(self.instance.stability_weight * (dt + dx))
 
     def _quay(self) -> None:
+        """The rectangles of all vessels are disjoint. A vessel without moves stays for no time
+        (that is never worse) and, its stay being empty, takes no quay."""
         m = self.model
         xs, ys = [], []
         for vv in self.v.values():
+            if vv.vessel.moves <= 0 and not vv.fixed:
+                m.add(vv.depart == vv.berth)
+                continue
+            lock = vv.vessel.locked
+            if lock is not None and lock.depart_min <= lock.berth_min:
+                continue
             length = stretch_m(self.instance, vv.vessel)
             xs.append(m.new_fixed_size_interval_var(vv.start, length, f"x_{vv.vessel.id}"))
             span = self.instance.horizon_min + abs(vv.vessel.eta_min)
@@ -1009,7 +1019,10 @@ def solve(
     if cancelled:
         return Result("unknown", None, None, elapsed(), message="cancelled")
     message = {
-        "infeasible": "No plan meets every hard rule (quay, depth, cranes, locks, horizon).",
+        "infeasible": (
+            "No plan meets every hard rule (quay, depth, cranes, locks, horizon) with crane work "
+            f"in whole periods of {grid.p} minutes."
+        ),
         "unknown": "No plan found within the time limit.",
     }.get(status, "")
     return Result(status, None, None, elapsed(), message=message)
