@@ -8,10 +8,16 @@ through :func:`tos.core.realtime.event_record` (DESIGN.md §5.6).
   that is newly placed). Recorded with the visit's line, so that line's agents receive it.
 * ``berth.visit_unplanned`` — on publish, for each visit the superseded plan placed and the new
   one does not. Also carries the line.
+
+:func:`suppressed` is for bulk loaders only (``seed_demo`` writes a terminal's starting state, not
+changes anybody watches, and records no live events at all).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,12 +32,30 @@ PLAN_CHANGED = "berth.plan_changed"
 VISIT_RESCHEDULED = "berth.visit_rescheduled"
 VISIT_UNPLANNED = "berth.visit_unplanned"
 
+_suppressed: ContextVar[bool] = ContextVar("berth_events_suppressed", default=False)
+
+
+@contextmanager
+def suppressed() -> Iterator[None]:
+    """Record no berth events inside the block (bulk loaders such as ``seed_demo`` only)."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
+def _record(**kwargs: Any) -> Event | None:
+    if _suppressed.get():
+        return None
+    return event_record(**kwargs)
+
 
 def _by(user: User | None) -> str | None:
     return user.username if user is not None else None
 
 
-def plan_changed(*, plan: BerthPlan, change: str, by: User | None, **extra: Any) -> Event:
+def plan_changed(*, plan: BerthPlan, change: str, by: User | None, **extra: Any) -> Event | None:
     """``{plan, quay, version, status, revision, change, objective, violations, by, ...}``;
     ``violations`` is the number of violations the checker found, ``extra`` adds detail (the
     assignment and visit a move touched, the plan a publish superseded)."""
@@ -46,9 +70,7 @@ def plan_changed(*, plan: BerthPlan, change: str, by: User | None, **extra: Any)
         "violations": len(plan.violations or []),
         "by": _by(by),
     } | extra
-    return event_record(
-        terminal_id=plan.terminal_id, topic=TOPIC, type=PLAN_CHANGED, payload=payload
-    )
+    return _record(terminal_id=plan.terminal_id, topic=TOPIC, type=PLAN_CHANGED, payload=payload)
 
 
 def _placement(start_m: int, end_m: int, berth_at: datetime, depart_at: datetime) -> dict:
@@ -61,7 +83,7 @@ def visit_rescheduled(
     assignment: BerthAssignment,
     previous: BerthAssignment | None,
     by: User | None,
-) -> Event:
+) -> Event | None:
     """``{plan, visit, reference, vessel, line, quay, start_m, end_m, berth_at, depart_at,
     previous: {start_m, end_m, berth_at, depart_at} | null, by}`` for the visit's line."""
     visit = assignment.vessel_visit
@@ -80,7 +102,7 @@ def visit_rescheduled(
         else _placement(previous.start_m, previous.end_m, previous.berth_at, previous.depart_at),
         "by": _by(by),
     }
-    return event_record(
+    return _record(
         terminal_id=plan.terminal_id,
         topic=TOPIC,
         type=VISIT_RESCHEDULED,
@@ -89,7 +111,7 @@ def visit_rescheduled(
     )
 
 
-def visit_unplanned(*, plan: BerthPlan, previous: BerthAssignment, by: User | None) -> Event:
+def visit_unplanned(*, plan: BerthPlan, previous: BerthAssignment, by: User | None) -> Event | None:
     """``{plan, visit, reference, vessel, line, previous: {...}, by}`` for the visit's line."""
     visit = previous.vessel_visit
     payload = {
@@ -103,7 +125,7 @@ def visit_unplanned(*, plan: BerthPlan, previous: BerthAssignment, by: User | No
         ),
         "by": _by(by),
     }
-    return event_record(
+    return _record(
         terminal_id=plan.terminal_id,
         topic=TOPIC,
         type=VISIT_UNPLANNED,

@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import zoneinfo
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from berthing import geometry
 from berthing.choices import BerthPlanStatus
+from berthing.geometry import draft_cm, loa_whole_m
 from berthing.models import (
     BerthAssignment,
     BerthPlan,
@@ -36,8 +36,8 @@ from berthing.solvers.instance import (
     Window,
 )
 from berthing.solvers.plan import explain
-from tos.core.choices import VisitPhase
-from tos.core.models import Terminal, User, VesselVisit
+from tos.core.choices import UnitState, VisitPhase
+from tos.core.models import ContainerVisit, Terminal, User, VesselVisit
 from tos.core.selectors import scope_by_line, user_sees_all_lines
 
 #: Visits a berth plan can place: expected or in port (not departed, closed or cancelled).
@@ -67,36 +67,17 @@ def quay_cranes(*, terminal: Terminal | None) -> QuerySet[QuayCrane]:
     return QuayCrane.objects.filter(quay__terminal=terminal).select_related("quay")
 
 
-def loa_whole_m(loa_m: Decimal | float | int) -> int:
-    """Length overall rounded up to whole metres (399.9 → 400)."""
-    return math.ceil(Decimal(str(loa_m)))
-
-
-def draft_cm(draft_m: Decimal | float | int) -> int:
-    return math.ceil(Decimal(str(draft_m)) * 100)
+def quay_sections(quay: Quay) -> list[geometry.SectionSpec]:
+    """The quay's sections as ``(name, start_m, end_m, depth_cm)``."""
+    return [(s.name, s.start_m, s.end_m, int(s.depth_m * 100)) for s in quay.sections.all()]
 
 
 def depth_problem(*, quay: Quay, start_m: int, end_m: int, draft: int) -> str | None:
     """Why the quay stretch ``[start_m, end_m)`` is too shallow for a draft of ``draft`` cm, or
-    None. The plan checker's rule: every section the stretch touches must be deep enough and
-    every metre must lie in some section (a quay without sections has no depth limit)."""
-    sections = sorted(quay.sections.all(), key=lambda s: s.start_m)
-    if not sections:
-        return None
-    reasons = [
-        f"section {s.name} is {float(s.depth_m):g} m deep"
-        for s in sections
-        if start_m < s.end_m and s.start_m < end_m and int(s.depth_m * 100) < draft
-    ]
-    cursor = max(start_m, 0)
-    for s in sections:
-        if s.end_m <= cursor or s.start_m >= end_m:
-            continue
-        if s.start_m > cursor:
-            reasons.append(f"no section covers {cursor}–{s.start_m} m")
-        cursor = max(cursor, s.end_m)
-    if cursor < min(end_m, quay.length_m):
-        reasons.append(f"no section covers {cursor}–{min(end_m, quay.length_m)} m")
+    None (the plan checker's rule, :func:`berthing.geometry.shallow_parts`)."""
+    reasons = geometry.shallow_parts(
+        quay_sections(quay), quay_length_m=quay.length_m, start_m=start_m, end_m=end_m, draft=draft
+    )
     return " and ".join(reasons) or None
 
 
@@ -265,6 +246,35 @@ def _window_for(
     return None
 
 
+#: States of a unit that has come off its inbound vessel.
+_DISCHARGED = (UnitState.ON_TERMINAL, UnitState.OUTBOUND, UnitState.DEPARTED)
+
+
+def visit_moves_remaining(visits: Iterable[VesselVisit]) -> dict[int, int]:
+    """Crane moves still to do per visit: the expected discharge and load moves less the units
+    already discharged from it (on the terminal or gone on) and already loaded onto it. Before
+    arrival that is all expected moves; for a vessel being worked, what is left of them."""
+    visits = list(visits)
+    ids = [v.pk for v in visits]
+    discharged = dict(
+        ContainerVisit.objects.filter(inbound_visit_id__in=ids, state__in=_DISCHARGED)
+        .values_list("inbound_visit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    loaded = dict(
+        ContainerVisit.objects.filter(outbound_visit_id__in=ids, state=UnitState.DEPARTED)
+        .values_list("outbound_visit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {
+        v.pk: max(0, v.expected_discharge_moves - discharged.get(v.pk, 0))
+        + max(0, v.expected_load_moves - loaded.get(v.pk, 0))
+        for v in visits
+    }
+
+
 def plan_instance(
     plan: BerthPlan, *, visits: Iterable[VesselVisit] | None = None
 ) -> tuple[Instance, PlanMapping]:
@@ -274,8 +284,9 @@ def plan_instance(
     visits of its horizon it does not place yet. Origin is the plan's horizon start; times are
     whole minutes from it, negative before it (ETAs rounded up, due times = ETD rounded down).
     Vessels: ``str(visit.pk)``, LOA rounded up to metres, max draft in cm, moves = expected
-    discharge + load, crane limits from the quay's rule, line weights from the line's berth terms
-    (1 and 3 without), the line's agreed window nearest the ETA. Every placed vessel has its
+    discharge + load less what the units show done (:func:`visit_moves_remaining`), crane limits
+    from the quay's rule, line weights from the line's berth terms (1 and 3 without), the line's
+    agreed window nearest the ETA. Every placed vessel has its
     placement as ``current`` (and as ``locked`` when the planner locked it). Cranes: by name,
     with their outages; a crane marked unavailable is out for the whole horizon. The horizon
     reaches at least the plan's horizon end, every placed departure and each visit's ETD + 24 h.
@@ -366,6 +377,7 @@ def plan_instance(
         .order_by("pk")
     )
 
+    remaining = visit_moves_remaining(visit_list)
     vessels = []
     for visit in visit_list:
         vid = str(visit.pk)
@@ -399,7 +411,7 @@ def plan_instance(
                 draft_cm=draft_cm(visit.vessel.max_draft_m),
                 eta_min=mapping.minutes(visit.eta, up=True),
                 due_min=mapping.minutes(visit.etd),
-                moves=visit.expected_discharge_moves + visit.expected_load_moves,
+                moves=remaining[visit.pk],
                 min_cranes=fewest,
                 max_cranes=most,
                 weight_service=term.weight_service if term else 1,

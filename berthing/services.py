@@ -24,7 +24,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from berthing import events
+from berthing import events, geometry
 from berthing.choices import BerthPlanChange, BerthPlanSource, BerthPlanStatus
 from berthing.models import BerthAssignment, BerthPlan, CraneAllocation, Quay
 from berthing.selectors import (
@@ -38,6 +38,7 @@ from berthing.selectors import (
     plan_candidate_visits,
     plan_check,
     plan_instance,
+    quay_sections,
 )
 from berthing.solvers.check.plan import PlanCheck, Violation, check_plan
 from berthing.solvers.instance import Result
@@ -46,8 +47,6 @@ from tos.core.models import SolverRun, User, VesselVisit
 from tos.core.services import _save, vessel_visit_update
 
 _MINUTE = dt.timedelta(minutes=1)
-#: Step of the first-fit search for a free quay position when a draft places a new visit.
-_PLACEMENT_STEP_M = 5
 #: Solver statuses that come with a plan.
 _SOLVED = ("optimal", "feasible")
 
@@ -136,26 +135,22 @@ def _stretch(quay: Quay, visit: VesselVisit) -> int:
 
 
 def _first_fit(quay: Quay, visit: VesselVisit, row_times: tuple, placed: list[_Row]) -> int:
-    """The first quay position (from metre 0 in 5 m steps) where the visit lies inside the quay,
-    in deep enough water and clear of the vessels already placed at that time; failing that the
-    first deep enough position, failing that metre 0. The checker then reports what is wrong."""
-    length = _stretch(quay, visit)
-    draft = draft_cm(visit.vessel.max_draft_m)
+    """Where a new draft puts a visit: :func:`berthing.geometry.first_fit` against the vessels
+    already placed at that time (the checker then reports whatever is still wrong)."""
     berth_at, depart_at = row_times
     busy = [
         (r.start_m, r.start_m + _stretch(quay, r.visit))
         for r in placed
         if r.berth_at < depart_at and berth_at < r.depart_at
     ]
-    deep = None
-    for start in range(0, quay.length_m - length + 1, _PLACEMENT_STEP_M):
-        if depth_problem(quay=quay, start_m=start, end_m=start + length, draft=draft):
-            continue
-        if deep is None:
-            deep = start
-        if all(start + length <= b0 or b1 <= start for b0, b1 in busy):
-            return start
-    return deep if deep is not None else 0
+    start, _free = geometry.first_fit(
+        quay_sections(quay),
+        quay_length_m=quay.length_m,
+        length_m=_stretch(quay, visit),
+        draft=draft_cm(visit.vessel.max_draft_m),
+        busy=busy,
+    )
+    return start
 
 
 def _create_rows(plan: BerthPlan, rows: list[_Row]) -> None:
@@ -201,7 +196,11 @@ def _bulk_allocations(allocations: list[CraneAllocation]) -> None:
 
 @transaction.atomic
 def berth_plan_create_draft(
-    *, quay: Quay, user: User | None, based_on: BerthPlan | None = None
+    *,
+    quay: Quay,
+    user: User | None,
+    based_on: BerthPlan | None = None,
+    horizon_start: dt.datetime | None = None,
 ) -> BerthPlan:
     """A new draft of the quay's berth plan (version = highest so far + 1).
 
@@ -210,8 +209,9 @@ def berth_plan_create_draft(
     Without a plan to copy it starts from the schedule. Either way the visits of the planning
     horizon that are not placed yet are added at their ETB (or ETA) until their ETD, at the first
     free quay position deep enough for them, without cranes; visits already working at their
-    berth are locked there. The horizon starts at the current planning period and lasts the
-    quay's planning horizon (longer when a placement departs later). The checker's verdict is
+    berth are locked there. The horizon starts at the planning period containing
+    ``horizon_start`` (default: now) and lasts the quay's planning horizon (longer when a
+    placement departs later). The checker's verdict is
     stored; the draft may well have violations (a new vessel has no cranes yet)."""
     quay = Quay.objects.select_for_update().prefetch_related("sections").get(pk=quay.pk)
     if based_on is not None:
@@ -225,9 +225,14 @@ def berth_plan_create_draft(
     else:
         source = berth_plan_published(quay=quay)
 
-    now = timezone.now()
+    if horizon_start is not None and (
+        not isinstance(horizon_start, dt.datetime) or timezone.is_naive(horizon_start)
+    ):
+        raise _field_error(
+            "validation_error", "horizon_start", "A date and time with a time zone, or nothing."
+        )
     period = quay.planning_period_min
-    horizon_start = _floor_period(now, period)
+    horizon_start = _floor_period(horizon_start or timezone.now(), period)
     horizon_end = horizon_start + dt.timedelta(hours=quay.planning_horizon_hours)
 
     rows: list[_Row] = []
