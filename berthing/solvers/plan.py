@@ -24,20 +24,39 @@ delivered, ``Σ_k minutes · efficiency_pct[q-1] · Σ_c moves_per_hour_c · y[c
 a Boolean ``left[i, j]`` orders them along the quay, and then the highest rail rank on ``i`` is
 below the lowest on ``j``.
 
-The objective is exactly the one of ``instance.py``. Hints come from each vessel's ``current``
-placement. The reported ``bound`` is CP-SAT's proven bound for this model, i.e. for plans whose
-crane work follows the period grid; a plan found by hand off the grid could in principle beat it.
+Redundant constraints tie the crane periods to the stay (``depart - berth ≥ period · Σ_k a[i, k]``
+and ``Σ_k a[i, k] · best rate ≥ moves``), which gives the LP relaxation a useful bound. Vessels
+without moves stay for no time and take no quay (an empty stay overlaps nothing).
+
+The objective is exactly the one of ``instance.py``. Before the search, a greedy heuristic
+(:class:`_Greedy`; several vessel orders and crane preferences, the first of them keeping each
+vessel at its ``current`` placement where that still works) builds complete plans; the cheapest
+is the first incumbent, is passed to CP-SAT as a complete hint (every variable), and its cost
+``U`` caps each vessel's departure: no plan costing at most ``U`` departs a vessel later than
+its cap, given the other vessels' cost lower bounds. The caps shrink the model without cutting
+any better plan, so the reported ``bound`` is CP-SAT's proven bound for the whole model, i.e. for
+plans whose crane work follows the period grid (a plan drawn by hand off the grid could in
+principle beat it). "infeasible" likewise means infeasible on the grid.
 
 After the search each unlocked vessel without a stability reference berths as early as its
 stretch, its ETA and its window allow (this changes no term of the objective), so a vessel that
 is not held waits for nothing.
 
+Where ``instance.py`` leaves room, this module reads the rules as the checker
+(:mod:`berthing.solvers.check.plan`) does: the occupied stretch (clearance included) lies on the
+quay and touches only deep-enough sections, quay no section covers being too shallow (an
+instance without sections has no depth limit); a crane reaches a vessel when its rail range and
+the hull overlap by more than a point; no crane works before minute 0, and a vessel whose ETA
+is past berths at minute 0 at the earliest unless its current placement says otherwise.
+
 Progress and cancellation
 -------------------------
 The search runs in a worker thread; ``on_progress`` is always called in the caller's thread: on
-each improving incumbent, and at least every half second in between (repeating the last
-incumbent, with ``objective`` None and no plan before the first) so that a caller can cancel at any
-moment by returning False.
+each improving incumbent (the greedy plans included), and at least every half second in between
+with the last incumbent and the latest proven bound, so that a caller can cancel at any moment
+by returning False. When no greedy plan exists, the first call comes before the search starts,
+with ``objective`` None and no plan. An exception raised by ``on_progress`` stops the search and
+propagates.
 """
 
 from __future__ import annotations
@@ -346,15 +365,18 @@ class _Greedy:
         self.gangs: dict[int, dict[str, list[int]]] = defaultdict(dict)
         self.on: dict[tuple[str, int], str] = {}
         self.prefer = "fast"
+        self.keep = False
 
     #: Orders in which :meth:`run` may take the unlocked vessels.
     ORDERS = ("arrival", "due", "slack")
 
     def run(self, order: str = "arrival", gangs: str = "fast") -> bool:
         """Place every vessel: locked ones first, then by ``order`` ("arrival", "due", or
-        "slack": due minus arrival minus the fastest handling). ``gangs`` is "fast" (the fastest
-        gang) or "near" (the cranes whose rail ranges centre nearest the vessel)."""
+        "slack": due minus arrival minus the fastest handling; "current": vessels with a current
+        placement first, each kept there when it still works). ``gangs`` is "fast" (the
+        fastest gang) or "near" (the cranes whose rail ranges centre nearest the vessel)."""
         self.prefer = gangs
+        self.keep = order == "current"
 
         def key(v: Vessel) -> tuple:
             if v.locked is not None:
@@ -362,12 +384,15 @@ class _Greedy:
             earliest = self.grid.earliest(v)
             rate = self.grid.best_rate(v)
             handling = v.moves * SCALE // rate if rate else 0
+            if order == "current":
+                cur = v.current
+                return (1, 0 if cur else 1, cur.berth_min if cur else earliest, -v.moves, v.id)
             rank = {
                 "arrival": earliest,
                 "due": v.due_min,
                 "slack": v.due_min - earliest - handling,
             }[order]
-            return (1, rank, -v.moves, v.id)
+            return (1, 0, rank, -v.moves, v.id)
 
         return all(self.place(vessel) for vessel in sorted(self.instance.vessels, key=key))
 
@@ -466,6 +491,17 @@ class _Greedy:
             self.commit(vessel, lock.start_m, lock.berth_min, got)
             return True
         periods = self.grid.periods(vessel, horizon)
+        cur = vessel.current
+        if (
+            self.keep
+            and cur is not None
+            and cur.berth_min in self.grid.berth_times(vessel, horizon)
+            and any(lo <= cur.start_m <= hi for lo, hi in self.grid.spots[vessel.id])
+        ):
+            got = self.simulate(vessel, cur.berth_min, cur.start_m, periods, 1 << 62)
+            if got is not None:
+                self.commit(vessel, cur.start_m, cur.berth_min, got)
+                return True
         special = set()
         if vessel.window is not None:
             special.add(vessel.window.start_min)
@@ -932,7 +968,10 @@ def solve(
         best: Progress | None = None
         greedy: _Greedy | None = None
         latest = None
-        for order in _Greedy.ORDERS:
+        orders = _Greedy.ORDERS
+        if any(v.current is not None for v in instance.vessels):
+            orders = ("current", *orders)
+        for order in orders:
             for gangs in ("fast", "near"):
                 if greedy is not None and elapsed() > GREEDY_SHARE * time_limit:
                     break
@@ -996,7 +1035,13 @@ def solve(
             shifts=best.shifts if best else (),
         )
         last_call = now
-        if on_progress(report) is False:
+        try:
+            carry_on = on_progress(report)
+        except BaseException:
+            solver.stop_search()
+            worker.join()
+            raise
+        if carry_on is False:
             cancelled = True
             solver.stop_search()
     worker.join()

@@ -563,3 +563,18 @@ def test_explain_says_when_the_moves_cannot_be_done_by_the_due_time():
     text = " ".join(result.explanations["A"])
     assert "after it is due" in text
     assert "take at least 4 h" in text
+
+
+def test_an_error_in_on_progress_stops_the_search_and_reaches_the_caller():
+    calls: list[Progress] = []
+
+    def progress(p: Progress) -> bool:
+        calls.append(p)
+        if len(calls) == 2:
+            raise RuntimeError("the job's row is gone")
+        return True
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="row is gone"):
+        solve(demo_like_instance(7), time_limit=10.0, on_progress=progress)
+    assert time.monotonic() - started < 3.0
