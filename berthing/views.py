@@ -1,10 +1,14 @@
-"""Berth planning pages (the live time-space planner comes with the berth issue)."""
+"""Berth planning pages: the overview and the live time-space planner."""
 
 from datetime import timedelta
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 from django.utils import timezone
 
 from berthing import selectors
+from berthing.models import BerthSection
 from tos.core.selectors import terminal_for_user, vessel_visits_visible_to
 from tos.web.pages import module_page, table
 
@@ -56,4 +60,31 @@ def _sections(request):
     ]
 
 
-index = module_page("Berth planning", "Vessel visits, quay geometry and quay cranes.", _sections)
+index = module_page(
+    "Berth planning",
+    "Vessel visits, quay geometry and quay cranes.",
+    _sections,
+    actions=[("berthing:planner", "Open the berth planner")],
+)
+
+
+@login_required
+def planner(request):
+    """The time × quay-metre berth planner (terminal staff)."""
+    if not request.user.is_terminal_staff:
+        raise PermissionDenied("The berth planner is for terminal staff; lines use the API.")
+    terminal = terminal_for_user(request.user)
+    quays = list(selectors.quays(terminal=terminal).values("id", "name", "length_m"))
+    for quay in quays:
+        quay["sections"] = list(
+            BerthSection.objects.filter(quay_id=quay["id"]).values("name", "start_m", "end_m")
+        )
+    return render(
+        request,
+        "berthing/planner.html",
+        {
+            "terminal": terminal,
+            "seq": terminal.event_seq if terminal else 0,
+            "quays": quays,
+        },
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,15 +33,21 @@ def table(
     return Section(title=title, columns=list(columns), rows=[row(o) for o in objects], **kwargs)
 
 
-def module_page(title: str, intro: str, build: Callable[[Any], list[Section]]) -> Callable:
-    """A login-protected view rendering ``web/module_index.html`` with ``build(request)``."""
+def module_page(
+    title: str,
+    intro: str,
+    build: Callable[[Any], list[Section]],
+    actions: Sequence[tuple[str, str]] = (),
+) -> Callable:
+    """A login-protected view rendering ``web/module_index.html`` with ``build(request)``;
+    ``actions`` are (url name, label) links to the module's working pages."""
 
     @login_required
     def view(request: Any) -> Any:
         return render(
             request,
             "web/module_index.html",
-            {"title": title, "intro": intro, "sections": build(request)},
+            {"title": title, "intro": intro, "sections": build(request), "actions": actions},
         )
 
     return view

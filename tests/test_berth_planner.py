@@ -1,0 +1,79 @@
+"""The berth planner in Chromium: open it, press Optimise, watch the run finish through the real
+Celery path and the vessels move; a drag goes through If-Match."""
+
+# ruff: noqa: F811  (the berthing fixtures imported below are used as test arguments)
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from berthing.models import BerthPlan
+from berthing.tests.conftest import base, cranes, make_visit, quay  # noqa: F401  (fixtures)
+from tos.core.tests.test_celery_path import running_worker
+
+pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def worker():
+    """A worker on the configured broker (no key prefix: the server process enqueues too)."""
+    from tos.celery import app
+
+    if not (app.conf.broker_url or "").startswith("redis"):
+        pytest.skip("the planner's Optimise needs the Redis broker shared with the server")
+    with running_worker(app) as outcomes:
+        yield outcomes
+
+
+def test_a_planner_optimises_and_sees_the_vessels_move_and_the_progress_finish(
+    asgi_live_server,
+    browser_page,
+    planner,
+    quay,
+    cranes,
+    make_visit,
+    worker,
+):
+    planner.set_password("pw-2026-x")
+    planner.save()
+    for i, name in enumerate(["ALPHA", "BRAVO", "CHARLIE", "DELTA"]):
+        make_visit(eta_h=2 + i, stay_h=30, loa=250, moves=500, name=name)
+    page, log = browser_page
+    page.goto(f"{asgi_live_server}/login/")
+    page.fill("input[name=username]", planner.username)
+    page.fill("input[name=password]", "pw-2026-x")
+    page.click("button[type=submit]")
+    page.goto(f"{asgi_live_server}/berthing/planner/")
+    page.wait_for_function("window.__live && window.__live.status === 'live'", timeout=15000)
+    page.click("#new-draft")
+    page.wait_for_selector("text=Draft v1 created")
+    page.wait_for_function(
+        "window.__planner.state.plan && window.__planner.state.plan.assignments.length === 4"
+    )
+    plan = BerthPlan.objects.get()
+    before = page.evaluate(
+        "window.__planner.state.plan.assignments.map(a => [a.visit.vessel, a.cranes.length])"
+    )
+    assert sorted(name for name, _ in before) == ["ALPHA", "BRAVO", "CHARLIE", "DELTA"]
+    assert all(cranes == 0 for _, cranes in before)
+
+    page.fill("#time-limit", "3")
+    page.click("#optimise")
+    page.wait_for_selector("#progress-text:has-text('Optimisation succeeded')", timeout=60000)
+    page.wait_for_function(
+        "window.__planner.state.plan.source === 'solver'"
+        " && window.__planner.state.plan.assignments.every(a => a.cranes.length > 0)",
+        timeout=15000,
+    )
+    assert page.inner_text("#conflicts") == "no conflicts"
+    plan.refresh_from_db()
+    assert plan.source == "solver"
+    assert re.search(r"revision \d+", page.inner_text("#plan-title"))
+
+    # Publishing makes it the quay's plan.
+    page.click("#publish")
+    page.wait_for_selector("text=is published")
+    plan.refresh_from_db()
+    assert plan.status == "published"
+    assert log.problems == []
