@@ -666,3 +666,7 @@ def plan_explanations(plan: BerthPlan) -> dict[str, list[str]]:
         str(mapping.visit_id(vessel)): sentences
         for vessel, sentences in explain(instance, assignments, shifts).items()
     }
+
+
+def quays(*, terminal: Terminal | None) -> QuerySet[Quay]:
+    return Quay.objects.filter(terminal=terminal).order_by("name")
