@@ -1086,6 +1086,11 @@ def explain(
     return _Explainer(instance, assignments, shifts).run()
 
 
+def _moment(vessel: Vessel) -> str:
+    """When the vessel could first have berthed, in words."""
+    return "at its ETA" if vessel.eta_min >= 0 else "when the plan starts"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -1156,7 +1161,7 @@ class _Explainer:
         free = [c for c, what in busy.items() if what is None]
         if busy and len(free) < max(1, vessel.min_cranes):
             lines.append(
-                "At its ETA every crane that reaches its stretch was taken: "
+                f"{_moment(vessel).capitalize()} every crane that reaches its stretch was taken: "
                 + self.describe(busy, at)
                 + "."
             )
@@ -1264,7 +1269,7 @@ class _Explainer:
         names = [self.name(o.vessel) for o in sorted(present, key=lambda o: o.start_m)]
         verb = "occupies" if len(names) == 1 else "occupy"
         return (
-            f"No other stretch of {need} m that is deep enough was free at its ETA: "
+            f"No other stretch of {need} m that is deep enough was free {_moment(vessel)}: "
             + ", ".join(names)
             + f" {verb} the quay."
         )
