@@ -251,6 +251,46 @@ class _Grid:
             self.spots[vessel.id] = spots
         if len({c.id for c in instance.cranes}) != len(instance.cranes):
             raise Infeasible("Two cranes share an id.")
+        self._check_locks()
+        for vessel in instance.vessels:
+            self._check_capacity(vessel)
+
+    def _check_locks(self) -> None:
+        """Locked vessels whose rectangles overlap make any plan infeasible; say which."""
+        locked = [(v, v.locked) for v in self.instance.vessels if v.locked is not None]
+        for (a, la), (b, lb) in combinations(locked, 2):
+            ea = la.start_m + stretch_m(self.instance, a)
+            eb = lb.start_m + stretch_m(self.instance, b)
+            same_time = max(la.berth_min, lb.berth_min) < min(la.depart_min, lb.depart_min)
+            if same_time and max(la.start_m, lb.start_m) < min(ea, eb):
+                raise Infeasible(f"{a.name} and {b.name} are locked on overlapping quay and times.")
+
+    def _check_capacity(self, vessel: Vessel) -> None:
+        """A vessel whose moves cannot be done in its possible periods even with every crane
+        that could reach it makes any plan infeasible; say so in the planner's words."""
+        if vessel.moves <= 0:
+            return
+        cranes = [
+            c for c in self.cranes if _intersect(self.spots[vessel.id], *_reach_range(c, vessel))
+        ]
+        work = 0
+        for k, minutes in self.periods(vessel, self.instance.horizon_min).items():
+            rates = sorted(
+                (c.moves_per_hour for c in cranes if k not in self.down[c.id]), reverse=True
+            )
+            top = min(vessel.max_cranes, len(rates))
+            if top >= max(1, vessel.min_cranes):
+                work += minutes * max(
+                    sum(rates[:q]) * _efficiency(self.instance, q)
+                    for q in range(max(1, vessel.min_cranes), top + 1)
+                )
+        if work < vessel.moves * SCALE:
+            lock = vessel.locked
+            until = f"its locked departure {when(lock.depart_min)}" if lock else "the horizon"
+            raise Infeasible(
+                f"{vessel.name} cannot finish its {vessel.moves} moves by {until}, even with "
+                f"every crane that reaches it (at most {work // SCALE})."
+            )
 
     def span(self, k: int) -> tuple[int, int]:
         return k * self.p, min((k + 1) * self.p, self.instance.horizon_min)

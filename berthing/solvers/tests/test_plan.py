@@ -207,6 +207,23 @@ def test_a_lock_that_breaks_a_rule_makes_the_plan_infeasible_and_says_which():
     assert "ETA" in result.message
 
 
+def test_two_locks_on_the_same_stretch_at_the_same_time_are_infeasible_and_named():
+    locks = [Placement(0, 0, 120), Placement(100, 60, 180)]
+    result = solve(instance([vessel("A", locked=locks[0]), vessel("B", locked=locks[1])]))
+    assert result.status == "infeasible"
+    assert "Vessel A and Vessel B are locked" in result.message
+
+
+def test_a_locked_vessel_that_cannot_finish_by_its_departure_is_infeasible_with_a_reason():
+    """One crane does 30 of its 60 moves in the locked hour."""
+    result = solve(instance([vessel("A", locked=Placement(0, 0, 60))]))
+    assert result.status == "infeasible"
+    assert result.message == (
+        "Vessel A cannot finish its 60 moves by its locked departure +1h00, even with every "
+        "crane that reaches it (at most 30)."
+    )
+
+
 def test_a_vessel_that_fits_nowhere_is_infeasible_with_a_reason():
     result = solve(instance([vessel("A", loa=1200)]))
     assert result.status == "infeasible"
