@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import random
 import time
+import zoneinfo
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -261,7 +262,7 @@ _CALL_SIGN_PREFIX = {
 BERTH_SECTIONS = (
     ("North deep-sea", 0, 400, "17.0"),
     ("Central", 400, 750, "16.0"),
-    ("South", 750, 1000, "15.0"),
+    ("South", 750, 1000, "16.0"),
     ("Feeder", 1000, 1200, "14.0"),
 )
 GATE_LANES = (
@@ -1197,6 +1198,80 @@ def build_holds(rng: random.Random, now: datetime, units: list[UnitPlan]) -> lis
     return holds
 
 
+# --- berth schedule (the berthing app's part of the demo) ---------------------------------------
+
+#: Mooring clearance and crane spacing of the demo quay (the defaults of ``berthing.Quay``).
+BERTH_CLEARANCE_M = 20
+CRANE_SPACING_M = 50
+#: Line berth terms: (line, weight per hour in port, weight per hour late, priority).
+BERTH_TERMS = (
+    ("MSC", 1, 4, "strategic"),
+    ("MAEU", 1, 4, "strategic"),
+    ("CMA", 1, 3, "priority"),
+    ("COS", 1, 3, "priority"),
+    ("HLC", 1, 3, "standard"),
+    ("ONE", 1, 3, "standard"),
+)
+
+
+def _berth_sections_cm() -> list[tuple[str, int, int, int]]:
+    return [(n, start, end, int(Decimal(depth) * 100)) for n, start, end, depth in BERTH_SECTIONS]
+
+
+def _handling_time(visit: VisitPlan, spec: VesselSpec) -> timedelta:
+    """A cautious time to work a call: its moves with at most three cranes of 25 moves an hour
+    (other vessels share the cranes), 10 % lost to interference, plus a quarter for good
+    measure."""
+    from berthing.geometry import loa_whole_m
+    from berthing.models import vessel_crane_limits
+
+    cranes = min(3, vessel_crane_limits(loa_whole_m(spec.loa_m), spacing_m=CRANE_SPACING_M)[1])
+    moves = visit.expected_discharge_moves + visit.expected_load_moves
+    hours = moves / (cranes * 25 * 0.9) * 1.25
+    return timedelta(minutes=15 * -(-round(hours * 60) // 15))
+
+
+def schedule_berths(visits: list[VisitPlan], vessels: list[VesselPlan], now: datetime) -> None:
+    """Give the expected visits ETBs that a conflict-free berth plan can keep (the demo publishes
+    that plan, see :func:`_write_berth_plan`). Visits are taken by ETA and placed as a new berth
+    plan draft places them (:func:`berthing.geometry.first_fit`, from metre 0, in deep enough
+    water): a vessel being worked keeps its berth; any other berths at its ETB or, when no deep
+    enough stretch is free then, at the first quarter hour one is and its call can still be
+    worked by its ETD. One that fits nowhere keeps its ETB (the demo's plan then stays a draft).
+    """
+    from berthing.geometry import draft_cm, first_fit, loa_whole_m
+
+    sections = _berth_sections_cm()
+    horizon_end = now + timedelta(days=7)
+    placed: list[tuple[int, int, datetime, datetime]] = []
+    for visit in sorted(visits, key=lambda v: v.eta):
+        if visit.eta >= horizon_end or (visit.etd <= now and visit.ata is None):
+            continue
+        spec = vessels[visit.vessel].spec
+        length = loa_whole_m(spec.loa_m) + BERTH_CLEARANCE_M
+        draft = draft_cm(spec.max_draft_m)
+        first = visit.etb or visit.eta
+        options = [first]
+        if visit.phase != VisitPhase.WORKING:
+            latest = visit.etd - _handling_time(visit, spec)
+            options += [
+                first + timedelta(minutes=15 * k)
+                for k in range(1, 4 * 48)
+                if first + timedelta(minutes=15 * k) <= latest
+            ]
+
+        def fits(berth: datetime, length: int = length, draft: int = draft, etd=visit.etd) -> tuple:
+            busy = [(a, b) for a, b, t0, t1 in placed if t0 < etd and berth < t1]
+            return first_fit(
+                sections, quay_length_m=QUAY_LENGTH_M, length_m=length, draft=draft, busy=busy
+            )
+
+        chosen = next((t for t in options if fits(t)[1]), first)
+        visit.etb = chosen
+        start = fits(chosen)[0]
+        placed.append((start, start + length, chosen, visit.etd))
+
+
 def build_plan(
     *,
     seed: int,
@@ -1208,6 +1283,7 @@ def build_plan(
     """The whole demo terminal as plain data; deterministic in ``seed`` and ``now``."""
     vessels = build_fleet(_rng(seed, "fleet"), set(taken_imos))
     visits = build_schedule(_rng(seed, "schedule"), now, vessels, unit_count)
+    schedule_berths(visits, vessels, now)
     units = build_units(_rng(seed, "units"), now, visits, unit_count, set(taken_numbers))
     assign_vessel_cells(_rng(seed, "stowage"), vessels, visits, units)
     blocks = build_yard()
@@ -1447,6 +1523,119 @@ def _write_plan(plan: DemoPlan) -> tuple[Terminal, tuple[str, ...]]:
     return terminal, skipped
 
 
+def _write_berth_plan(terminal: Terminal, plan: DemoPlan) -> None:
+    """Line berth terms, two weekly berth windows, one crane maintenance, and the quay's published
+    berth plan of the visits in port or due within the week, built through the berthing services:
+    a draft places each visit at its ETB until its ETD (:func:`schedule_berths` made those
+    conflict-free), the plan solver allocates the cranes with every placement held, the checker
+    passes the result and the draft is published. Publishing changes no visit (the plan keeps
+    their ETB and ETD), and the seed records no live events: it is a starting state, not a change
+    anybody watches. Should the solver find no crane plan, the draft stays unpublished."""
+    # The berthing app, imported here: tos.core never imports the apps at module level
+    # (DESIGN.md §4); the demo loader is the one place that writes their data.
+    import dataclasses
+    import logging
+
+    from berthing import events, selectors, services
+    from berthing.models import BerthWindow, LineBerthTerms, Quay, QuayCraneOutage
+    from berthing.solvers.plan import solve
+    from tos.core.errors import ApplicationError
+
+    quay = Quay.objects.get(terminal=terminal)
+    lines = {o.code: o for o in Organisation.objects.filter(code__in=[c for c, *_ in BERTH_TERMS])}
+    for code, weight_service, weight_late, priority in BERTH_TERMS:
+        _save(
+            LineBerthTerms(
+                terminal=terminal,
+                line=lines[code],
+                weight_service=weight_service,
+                weight_late=weight_late,
+                priority=priority,
+            )
+        )
+    with events.suppressed():
+        draft = services.berth_plan_create_draft(quay=quay, user=None, horizon_start=plan.now)
+        rows = list(
+            draft.assignments.select_related("vessel_visit__vessel", "vessel_visit__line").order_by(
+                "berth_at", "pk"
+            )
+        )
+        # Two lines' weekly windows, agreed around the deep-sea calls this week.
+        deep_sea = [
+            r
+            for r in rows
+            if r.vessel_visit.phase == VisitPhase.PLANNED and r.vessel_visit.vessel.loa_m >= 300
+        ]
+        seen: set[int] = set()
+        for row in deep_sea:
+            visit = row.vessel_visit
+            if visit.line_id in seen or len(seen) == 2:
+                continue
+            seen.add(visit.line_id)
+            _save(
+                BerthWindow(
+                    terminal=terminal,
+                    line=visit.line,
+                    service=visit.service,
+                    start=_floor(row.berth_at - timedelta(hours=2), 60),
+                    end=_floor(row.depart_at + timedelta(hours=6), 60),
+                    repeats_weekly=True,
+                    quay=quay,
+                    start_m=row.start_m,
+                    end_m=row.end_m,
+                    penalty_per_hour=5,
+                )
+            )
+        _write_crane_outage(quay, rows, plan.now, QuayCraneOutage)
+        instance, mapping = selectors.plan_instance(draft)
+        # Hold every placement: the solver only allocates the cranes.
+        held = dataclasses.replace(
+            instance,
+            vessels=tuple(dataclasses.replace(v, locked=v.current) for v in instance.vessels),
+        )
+        result = solve(held, time_limit=30, workers=4)
+        try:
+            services.berth_plan_save_result(plan=draft, result=result, mapping=mapping)
+            draft.refresh_from_db()
+            services.berth_plan_publish(plan=draft, user=None, expected_revision=draft.revision)
+        except ApplicationError as exc:
+            logging.getLogger(__name__).warning("demo berth plan stays a draft: %s", exc.message)
+
+
+def _write_crane_outage(quay: Any, rows: list[Any], now: datetime, outage_model: Any) -> None:
+    """Six hours of planned maintenance from 02:00 local time on one of the next days, on the
+    first crane (from the feeder end) that no planned vessel within its reach needs then."""
+    from berthing.geometry import loa_whole_m
+
+    tz = zoneinfo.ZoneInfo(quay.terminal.timezone)
+    cranes = list(quay.cranes.order_by("-rail_order"))
+    options = []
+    for day in range(2, 6):
+        local = (now.astimezone(tz) + timedelta(days=day)).replace(hour=2, minute=0)
+        start = local.replace(tzinfo=tz)
+        options += [(crane, start, start + timedelta(hours=6)) for crane in cranes]
+
+    def idle(crane: Any, start: datetime, end: datetime) -> bool:
+        return not any(
+            r.berth_at < end
+            and start < r.depart_at
+            and max(crane.min_position_m, r.start_m)
+            < min(crane.max_position_m, r.start_m + loa_whole_m(r.vessel_visit.vessel.loa_m))
+            for r in rows
+        )
+
+    crane, start, end = next((o for o in options if idle(*o)), options[0])
+    _save(
+        outage_model(
+            crane=crane,
+            start=start,
+            end=end,
+            kind="maintenance",
+            note="Planned maintenance: hoist ropes and spreader.",
+        )
+    )
+
+
 def demo_counts(terminal: Terminal) -> dict[str, Any]:
     """Counts by kind of what the demo terminal holds (for the command's summary and tests)."""
     units = ContainerVisit.objects.filter(terminal=terminal)
@@ -1523,6 +1712,7 @@ def demo_seed(*, seed: int = DEFAULT_SEED, now: datetime | None = None) -> DemoS
             taken_imos=set(Vessel.objects.values_list("imo", flat=True)),
         )
         terminal, skipped = _write_plan(plan)
+        _write_berth_plan(terminal, plan)
         counts = demo_counts(terminal)
     if not connection.in_atomic_block:
         # Thousands of rows arrived at once: refresh the planner's statistics, or PostgreSQL
