@@ -164,6 +164,8 @@ def positions(instance: Instance, vessel: Vessel) -> list[tuple[int, int]]:
 
 def _reach_range(crane: Crane, vessel: Vessel) -> tuple[int, int]:
     """The ``start_m`` values at which the crane reaches the hull (by more than a point)."""
+    if crane.max_m <= crane.min_m or vessel.loa_m <= 0:
+        return 1, 0
     return crane.min_m - vessel.loa_m + 1, crane.max_m - 1
 
 
