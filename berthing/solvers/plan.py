@@ -407,17 +407,21 @@ class _Greedy:
         self.gangs: dict[int, dict[str, list[int]]] = defaultdict(dict)
         self.on: dict[tuple[str, int], str] = {}
         self.prefer = "fast"
+        self.locked_late = False
         self.keep = False
 
     #: Orders in which :meth:`run` may take the unlocked vessels.
     ORDERS = ("arrival", "due", "slack")
 
-    def run(self, order: str = "arrival", gangs: str = "fast") -> bool:
+    def run(self, order: str = "arrival", gangs: str = "fast", locked_late: bool = True) -> bool:
         """Place every vessel: locked ones first, then by ``order`` ("arrival", "due", or
         "slack": due minus arrival minus the fastest handling; "current": vessels with a current
         placement first, each kept there when it still works). ``gangs`` is "fast" (the
-        fastest gang) or "near" (the cranes whose rail ranges centre nearest the vessel)."""
+        fastest gang) or "near" (the cranes whose rail ranges centre nearest the vessel). A
+        locked vessel's departure is fixed, so with ``locked_late`` its cranes work as late as
+        its stay allows, leaving the early periods to vessels that gain by finishing early."""
         self.prefer = gangs
+        self.locked_late = locked_late
         self.keep = order == "current"
 
         def key(v: Vessel) -> tuple:
@@ -493,7 +497,7 @@ class _Greedy:
             return None if clash else (depart, [])
         done = 0
         plan = []
-        for k in sorted(periods):
+        for k in sorted(periods, reverse=fixed and self.locked_late):
             t0, t1 = self.grid.span(k)
             if not fixed and t0 < t:
                 continue
@@ -1013,20 +1017,22 @@ def solve(
         orders = _Greedy.ORDERS
         if any(v.current is not None for v in instance.vessels):
             orders = ("current", *orders)
-        for order in orders:
-            for gangs in ("fast", "near"):
-                if greedy is not None and elapsed() > GREEDY_SHARE * time_limit:
-                    break
-                attempt = _Greedy(grid)
-                if not attempt.run(order, gangs):
-                    continue
-                assignments, shifts = _plan(grid, attempt.placed, attempt.on)
-                upper = sum(components(instance, assignments).values())
-                if best is not None and upper >= best.objective:  # type: ignore[operator]
-                    continue
-                greedy, best = attempt, Progress(elapsed(), upper, None, assignments, shifts)
-                if on_progress is not None and on_progress(best) is False:
-                    return _result(instance, "feasible", best, None, elapsed(), "cancelled")
+        variants = [(o, g, True) for o in orders for g in ("fast", "near")]
+        if any(v.locked is not None for v in instance.vessels):
+            variants += [(o, "fast", False) for o in orders]
+        for order, gangs, locked_late in variants:
+            if greedy is not None and elapsed() > GREEDY_SHARE * time_limit:
+                break
+            attempt = _Greedy(grid)
+            if not attempt.run(order, gangs, locked_late):
+                continue
+            assignments, shifts = _plan(grid, attempt.placed, attempt.on)
+            upper = sum(components(instance, assignments).values())
+            if best is not None and upper >= best.objective:  # type: ignore[operator]
+                continue
+            greedy, best = attempt, Progress(elapsed(), upper, None, assignments, shifts)
+            if on_progress is not None and on_progress(best) is False:
+                return _result(instance, "feasible", best, None, elapsed(), "cancelled")
         if best is not None:
             latest = grid.caps(best.objective)  # type: ignore[arg-type]
         elif on_progress is not None and on_progress(Progress(elapsed(), None, None)) is False:
@@ -1383,7 +1389,7 @@ class _Explainer:
 DEMO_SECTIONS = (
     Section("North deep-sea", 0, 400, 1700),
     Section("Central", 400, 750, 1600),
-    Section("South", 750, 1000, 1500),
+    Section("South", 750, 1000, 1600),
     Section("Feeder", 1000, 1200, 1400),
 )
 #: (name, line, loa m, draft cm, TEU) of the demo fleet (tos/core/demo.py: FLEET).
@@ -1408,8 +1414,10 @@ def demo_like_instance(seed: int = 7, *, period_min: int = 60) -> Instance:
     in four sections, eight cranes 150 m apart each reaching 225 m either side of home (faster on
     the deep-sea end, one with a maintenance outage), and twelve visits: two working (locked,
     part of their moves done), one just arrived, nine arriving over the next seven days. Moves
-    follow the demo's exchange shares, scaled as the demo scales them to its 8,000 units; the
-    horizon leaves room for the last arrival's stay."""
+    follow the demo's exchange shares, scaled as the demo scales them to its 8,000 units; crane
+    limits follow ``berthing.models.vessel_crane_limits`` (50 m of hull per crane, at most 6,
+    two from 300 m) and lateness weights the demo's line terms. No vessel has a current
+    placement (a plan from scratch); the horizon leaves room for the last arrival's stay."""
     rng = random.Random(seed)
     cranes = []
     for order in range(1, 9):
@@ -1464,6 +1472,7 @@ def demo_like_instance(seed: int = 7, *, period_min: int = 60) -> Instance:
     probe = Instance(1200, 1, DEMO_SECTIONS, (), ())
     for n, (name, line, loa, draft, _), eta, stay, total, done, _ in rows:
         moves = round(total * factor * (1 - done))
+        most = max(1, min(6, loa // 50))
         feeder = loa < 230
         locked = window = None
         if n < 2:
@@ -1489,8 +1498,9 @@ def demo_like_instance(seed: int = 7, *, period_min: int = 60) -> Instance:
                 eta_min=eta,
                 due_min=eta + stay,
                 moves=moves,
-                min_cranes=1,
-                max_cranes=3 if feeder else (4 if loa < 330 else 6),
+                min_cranes=min(2 if loa >= 300 else 1, most),
+                max_cranes=most,
+                weight_late=4 if line in ("MSC", "MAEU") else 3,
                 window=window,
                 locked=locked,
             )
