@@ -491,8 +491,9 @@ class _Greedy:
             and a.depart_min > a.berth_min
         ]
         fixed = vessel.locked is not None
+        locked_depart = vessel.locked.depart_min if vessel.locked is not None else t
         if need <= 0:
-            depart = vessel.locked.depart_min if fixed else t  # type: ignore[union-attr]
+            depart = locked_depart
             clash = any(max(t, b) < min(depart, d) for b, d in near)
             return None if clash else (depart, [])
         done = 0
@@ -512,7 +513,7 @@ class _Greedy:
                 done += periods[k] * _efficiency(self.instance, len(ranks)) * rate
                 plan.append((k, ranks))
             if done >= need:
-                return (vessel.locked.depart_min if fixed else t1), plan  # type: ignore[union-attr]
+                return (locked_depart if fixed else t1), plan
         return None
 
     def candidates(self, vessel: Vessel) -> list[int]:
