@@ -383,10 +383,26 @@ def release(instance: Instance, i: int, k: int) -> int:
     bay after its ready time, and every other crane must be out of the way of it (each crane
     stands at its initial bay until its ready time)."""
     inst = instance
-    return max(
-        inst.ready[w] + separation(inst, inst.location[i], k, inst.initial_bay[w], w)
-        for w in range(inst.cranes)
-    )
+    earliest = inst.ready[k] + abs(inst.location[i] - inst.initial_bay[k]) * inst.travel_time
+    for w in range(inst.cranes):
+        gap = separation(inst, inst.location[i], k, inst.initial_bay[w], w)
+        if w != k and gap > 0:
+            earliest = max(earliest, inst.ready[w] + gap)
+    return earliest
+
+
+def lower_bound(instance: Instance) -> int:
+    """A quick lower bound on the makespan: the cranes' total work shared evenly, and the work
+    within any ``d`` neighbouring bays (one task there at a time) after its earliest start."""
+    inst = instance
+    rel = [min(release(inst, i, k) for k in inst.eligible(i)) for i in range(inst.tasks)]
+    bound = -(-sum(inst.processing) // inst.cranes)
+    for lo in range(1, inst.bays + 1):
+        window = [i for i in range(inst.tasks) if lo <= inst.location[i] < lo + inst.distance]
+        if window:
+            work = sum(inst.processing[i] for i in window)
+            bound = max(bound, min(rel[i] for i in window) + work)
+    return bound
 
 
 def makespan(cranes: Sequence[Sequence[ScheduledTask]]) -> int:
@@ -677,25 +693,28 @@ class _UdsSearch:
         return max(finish, default=0), sum(finish)
 
     def run(
-        self, crane_of: Sequence[int], deadline: float, moves: int = 30000
+        self, crane_of: Sequence[int], deadline: float, target: int = 0, moves: int = 30000
     ) -> tuple[tuple[int, int], list[int]] | None:
-        """Anneal from ``crane_of`` until ``deadline`` (time.monotonic), restarting from the
-        best every ``moves`` moves; the best (value, assignment) found."""
+        """Anneal from ``crane_of`` until ``deadline`` (time.monotonic) or a makespan of
+        ``target``, restarting from the best every ``moves`` moves; the best (value, assignment)
+        found."""
         rng, inst, q = self.rng, self.inst, self.inst.cranes
         first = self.evaluate(crane_of)
         if first is None:
             return None
         best = (first, list(crane_of))
+        if q == 1:
+            return best
         hot, cold = 1.0, 0.02
 
         def score(value: tuple[int, int]) -> float:
             return value[0] + 0.1 * value[1] / q
 
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and best[0][0] > target:
             c = list(best[1])
             current = score(best[0])
             for step in range(moves):
-                if step % 128 == 0 and time.monotonic() >= deadline:
+                if step % 128 == 0 and (time.monotonic() >= deadline or best[0][0] <= target):
                     break
                 temperature = hot * (cold / hot) ** (step / moves)
                 i = rng.randrange(inst.tasks)
@@ -1028,19 +1047,20 @@ def solve(
     if hinted and _pairwise_feasible(inst, hinted):
         candidates.append(hinted)
     best = min(candidates, key=makespan)
+    floor = lower_bound(inst)
     bound: int | None = None
     stats: dict = {"seed": makespan(best)}
     status = "feasible"
     plan = opts["plan"]
     for number, (phase, share) in enumerate(plan):
         left = time_limit - (time.monotonic() - began)
-        if left <= 0.05:
+        if left <= 0.05 or makespan(best) <= floor:
             break
         budget = left if number == len(plan) - 1 else min(left, share * time_limit)
         if phase == "sa":
             for direction in list(found):
                 deadline = time.monotonic() + budget / len(found)
-                found[direction] = searches[direction].run(found[direction][1], deadline)
+                found[direction] = searches[direction].run(found[direction][1], deadline, floor)
                 stats[f"sa_{direction}"] = found[direction][0][0]
                 if makespan(schedule_of(direction)) < makespan(best):
                     best = schedule_of(direction)
@@ -1072,6 +1092,9 @@ def solve(
                 seconds = time.monotonic() - began
                 message = "model infeasible although a feasible schedule exists"
                 return Result("error", None, None, seconds, message=message)
+    bound = max(floor, bound or 0)
+    if makespan(best) <= bound:
+        status = "optimal"
     seconds = time.monotonic() - began
     return Result(status, makespan(best), bound, seconds, best, stats=stats)
 

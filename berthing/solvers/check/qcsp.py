@@ -14,8 +14,8 @@ Rules checked, each violation naming the rule, the task(s) and the crane(s):
 * ``ready-time``: a crane's first task starts no earlier than its ready time plus the travel
   from its initial bay;
 * ``path``: the crane's movement starts at time 0 in its initial bay, stays there until the ready
-  time, moves at most one bay per travel time, stays on the rail (bays ``1..b``), is at the
-  task's bay for the whole of each task, and lasts until its last task ends;
+  time, moves at most one bay per travel time, stays on the rail (bays ``1..b``) and is at the
+  task's bay for the whole of each task (after its last point a crane stays where it is);
 * ``non-crossing``: at every moment neighbouring cranes are at least ``safety_margin + 1`` bays
   apart, in rail order (checked at every breakpoint of both paths, which is exact for
   piecewise-linear movement);
@@ -221,9 +221,6 @@ def _path_violations(
                 f"ready time {r}"
             )
             break
-    last = max((j.end for j in jobs), default=0)
-    if path[-1][0] < last - EPS:
-        out.append(f"path: crane {k}'s path ends at {path[-1][0]:g}, before its last task ends")
     for job in jobs:
         if not 1 <= job.task <= len(inst.location):
             continue
