@@ -978,7 +978,7 @@ OPTS = {
     "cumulative": True,
     "bay_windows": True,
     "probing": 1,
-    "plan": (("sa", 0.1), ("uds", 0.5), ("full", 0.4)),
+    "plan": (("sa", 0.1), ("uds", 0.3), ("uds_other", 0.3), ("full", 0.3)),
 }
 
 
@@ -1056,7 +1056,7 @@ def solve(
         left = time_limit - (time.monotonic() - began)
         if left <= 0.05 or makespan(best) <= floor:
             break
-        budget = left if number == len(plan) - 1 else min(left, share * time_limit)
+        budget = left * share / sum(later for _, later in plan[number:])
         if phase == "sa":
             for direction in list(found):
                 deadline = time.monotonic() + budget / len(found)
