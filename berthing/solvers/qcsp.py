@@ -28,6 +28,25 @@ crane's initial position, this is necessary and sufficient for a crane movement 
 movement :func:`solution_json` reports is built from it (cranes wait where they are and move only
 as late as they can, or when a neighbour pushes them).
 
+Solver (:func:`solve`, chosen by measurement on the benchmarks):
+
+1. Seeds: a serial schedule generator, and balanced contiguous crane zones decoded as
+   unidirectional schedules (:func:`uds_decode`).
+2. Unidirectional schedules (Bierwirth & Meisel 2009: all cranes sweep the same way). For a
+   given assignment of tasks to cranes the order of every pair that cannot work together is then
+   fixed, so the schedule is a longest path; simulated annealing over assignments
+   (:class:`_UdsSearch`) picks the better direction and a seed.
+3. CP-SAT on unidirectional schedules, sweeping right, then left (the left sweep is the right
+   sweep of the mirrored vessel): only crane-difference threshold literals per pair, no order
+   variables.
+4. CP-SAT on all schedules (cranes may change direction), warm-started from the best schedule:
+   an order literal per pair that cannot work together, the separation linear in the crane
+   indices on either side of ``dc = 1``, redundant per-crane and per-bay-window disjunctives and
+   a cumulative over all cranes. Its bound (or a quick one, :func:`lower_bound`) is reported.
+
+The time limit is shared 10 / 30 / 30 / 30 % between annealing, the two sweep directions and the
+full model; time a phase does not need (proven optimal) goes to the later ones.
+
 Solution JSON (:func:`solution_json`)::
 
     {"problem": "qcsp", "instance": "k013_n10_b10_q2", "objective": 151,
@@ -979,6 +998,9 @@ OPTS = {
     "bay_windows": True,
     "probing": 1,
     "plan": (("sa", 0.1), ("uds", 0.3), ("uds_other", 0.3), ("full", 0.3)),
+    # With a full hint and two workers, the shared LNS thread is better spent on neighbourhoods
+    # than on first-solution heuristics (measured on Kim & Park k065-k094).
+    "params": {"ignore_subsolvers": ["fj", "feasibility_pump", "ls"]},
 }
 
 
