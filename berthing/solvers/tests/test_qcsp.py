@@ -155,6 +155,14 @@ def test_solver_schedules_on_a_crowded_vessel_pass_the_checker() -> None:
     assert result.bound <= result.objective
 
 
+def test_a_previous_solution_warm_starts_the_solver() -> None:
+    instance = vessel((6, 4, 5, 7), (2, 3, 7, 9), precedence=((0, 1),), initial_bay=(1, 6))
+    first = solve(instance, time_limit=5)
+    again = solve(instance, time_limit=5, hint=solution_json(instance, first))
+    assert again.objective == first.objective
+    assert check_qcsp(instance, solution_json(instance, again)).violations == []
+
+
 @needs_benchmarks
 @pytest.mark.parametrize(
     "path",
