@@ -433,10 +433,10 @@ def makespan(cranes: Sequence[Sequence[ScheduledTask]]) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _zones(instance: Instance, shift: int = 0) -> list[int] | None:
+def _zones(instance: Instance, shift: int = 0) -> list[int]:
     """Split the bays into contiguous zones of about equal workload, one per crane; ``shift``
-    moves every boundary by that many bays. Returns the crane of each task, or None if some task
-    falls outside its crane's reach."""
+    moves every boundary by that many bays. Returns the crane of each task (the nearest crane
+    that reaches it, if its zone's crane does not)."""
     inst = instance
     load = [0] * (inst.bays + 2)
     for p, bay in zip(inst.processing, inst.location, strict=True):
@@ -543,8 +543,6 @@ def best_greedy(instance: Instance) -> tuple[tuple[ScheduledTask, ...], ...]:
     best = None
     for shift in (0, -1, 1):
         crane_of = _zones(instance, shift)
-        if crane_of is None:
-            continue
         for rightwards in (True, False):
             cranes = greedy(instance, crane_of, rightwards)
             if best is None or makespan(cranes) < makespan(best):
@@ -1055,7 +1053,7 @@ def solve(
     for direction, view in views.items():
         for shift in (0, -1, 1):
             zones = _zones(view, shift)
-            value = searches[direction].evaluate(zones) if zones else None
+            value = searches[direction].evaluate(zones)
             if value is not None and (direction not in found or value < found[direction][0]):
                 found[direction] = (value, zones)
 
@@ -1073,6 +1071,7 @@ def solve(
     bound: int | None = None
     stats: dict = {"seed": makespan(best)}
     status = "feasible"
+    swept: dict[str, tuple[tuple[ScheduledTask, ...], ...]] = {}
     plan = opts["plan"]
     for number, (phase, share) in enumerate(plan):
         left = time_limit - (time.monotonic() - began)
@@ -1093,15 +1092,19 @@ def solve(
             ranked = sorted(found, key=lambda direction: found[direction][0])
             direction = ranked[0] if phase == "uds" else ranked[-1]
             view = views[direction]
-            seed = schedule_of(direction)
+            # a second run in the same direction (the other has no seed) continues the first
+            seed = swept.get(direction) or schedule_of(direction)
             if direction == "rl":
                 seed = _mirror_schedule(seed)
             model, var = _uds_model(view, makespan(seed), seed, opts)
         else:
+            view = inst
             model, var = _full_model(inst, makespan(best), best, opts)
-        code, schedule, phase_bound = _run(model, var, views["lr"], budget, workers, opts)
-        if phase != "full" and direction == "rl" and schedule:
-            schedule = _mirror_schedule(schedule)
+        code, schedule, phase_bound = _run(model, var, view, budget, workers, opts)
+        if phase != "full" and schedule:
+            if direction == "rl":
+                schedule = _mirror_schedule(schedule)
+            swept[direction] = schedule
         stats[phase] = makespan(schedule) if schedule else None
         if schedule and makespan(schedule) <= makespan(best):
             best = schedule
