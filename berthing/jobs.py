@@ -17,7 +17,8 @@ from tos.core.jobs import RunCancelled, RunContext, register
 from tos.core.models import SolverRun
 from tos.core.realtime import event_record
 
-#: Incumbents are streamed at most this often (seconds); the last one always goes out.
+#: Improving incumbents are streamed at most this often (seconds); heartbeats that carry the
+#: same incumbent are not re-sent. The stored result replaces the last streamed one.
 STREAM_EVERY = 0.5
 MAX_TIME_LIMIT = 300.0
 #: Event type of a streamed incumbent (topic ``berth``, staff only like every plan event):
@@ -36,6 +37,7 @@ def optimise(ctx: RunContext) -> dict[str, Any]:
     instance, mapping = selectors.plan_instance(plan)
     ctx.report(0.02, f"planning {len(instance.vessels)} vessels with {len(instance.cranes)} cranes")
     last_sent = [0.0]
+    sent_objective: list[int | None] = [None]
     cancelled = [False]
 
     def on_progress(p: planner.Progress) -> bool:
@@ -50,8 +52,10 @@ def optimise(ctx: RunContext) -> dict[str, Any]:
             cancelled[0] = True
             return False
         now = time.monotonic()
-        if p.assignments and now - last_sent[0] >= STREAM_EVERY:
+        improved = p.objective is not None and p.objective != sent_objective[0]
+        if p.assignments and improved and now - last_sent[0] >= STREAM_EVERY:
             last_sent[0] = now
+            sent_objective[0] = p.objective
             event_record(
                 terminal_id=plan.terminal_id,
                 topic=events.TOPIC,

@@ -9,7 +9,7 @@ from berthing import jobs, services
 from berthing.models import BerthAssignment, BerthPlan
 from berthing.tests.support import plan_snapshot
 from tos.core.jobs import RunContext
-from tos.core.models import SolverRun
+from tos.core.models import Event, SolverRun
 from tos.core.services import solver_run_claim
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +233,18 @@ def test_it_compares_a_draft_with_the_published_plan(planner_client, draft, quay
     assert (
         planner_client.get(f"/api/v1/berth-plans/{plan.pk}/compare/?against=x").status_code == 400
     )
+
+
+def test_the_job_streams_each_incumbent_once(draft):
+    run = SolverRun.objects.create(
+        terminal=draft.terminal,
+        kind="berthing.optimise",
+        params={"plan_id": draft.pk, "time_limit": 3},
+    )
+    _run(run)
+    objectives = list(
+        Event.objects.filter(type=jobs.INCUMBENT)
+        .order_by("seq")
+        .values_list("payload__objective", flat=True)
+    )
+    assert len(objectives) == len(set(objectives))
