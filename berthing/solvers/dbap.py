@@ -138,15 +138,6 @@ def solution_json(instance: Instance, result: Result) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Columns:
-    """Start-time variables x[i, k, t] kept for the integer model, as parallel lists."""
-
-    vessel: list[int]
-    berth: list[int]
-    start: list[int]
-
-
 def _cost(instance: Instance, i: int, k: int, t: int) -> int:
     return instance.weight[i] * (t + instance.handling[i][k] - instance.arrival[i])
 
@@ -375,10 +366,10 @@ def solve(
     costs = relaxation.reduced_costs()
 
     gap = max(2.0, 0.002 * lower)
-    while upper() is None or (upper() > lower and deadline - time.monotonic() > 0):
+    while not (best and upper() <= lower):
         left = deadline - time.monotonic()
         if left <= 0:
-            return _result(instance, "unknown", [], lower, started)
+            break
         found = _incumbent(
             instance,
             sorted(set(_columns_within(costs, gap)) | {(p.vessel, p.berth, p.start) for p in best}),
@@ -390,11 +381,15 @@ def solve(
             best = found
         if best:
             break
-        gap *= 4
+        gap *= 4  # no schedule among these columns yet: widen the set
+    if not best:
+        return _result(instance, "unknown", [], lower, started)
     if upper() <= lower:
         return _result(instance, "optimal", best, lower, started)
-
     left = deadline - time.monotonic()
+    if left <= 0:
+        return _result(instance, "feasible", best, lower, started)
+
     state, found, bound = _prove(
         instance,
         _columns_within(costs, upper() - lp_value),

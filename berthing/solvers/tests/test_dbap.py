@@ -1,0 +1,81 @@
+"""The discrete dynamic BAP: reading the public files, hand-computed optima, the checker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from berthing.solvers import dbap
+from berthing.solvers.check.dbap import check_dbap
+
+SET = Path(__file__).resolve().parents[4] / "shared/benchmarks/bap/lalla_ruiz_2012_dbap"
+
+
+def _instance(arrival, handling, *, open_=None, close=None, latest=None) -> dbap.Instance:
+    berths = len(handling[0])
+    return dbap.Instance(
+        "tiny",
+        tuple(arrival),
+        tuple(latest or [1000] * len(arrival)),
+        (1,) * len(arrival),
+        tuple(open_ or [0] * berths),
+        tuple(close or [1000] * berths),
+        tuple(tuple(h) for h in handling),
+    )
+
+
+def test_it_makes_the_later_vessel_wait_when_one_berth_is_busy():
+    # Both want berth 0 (berth 1 is slow for both): A 0–10, then B waits 5 and takes 10 → 10 + 15.
+    inst = _instance([0, 5], [[10, 40], [10, 40]])
+    result = dbap.solve(inst, time_limit=10)
+    assert result.status == "optimal"
+    assert result.objective == 25
+    assert check_dbap(inst, dbap.solution_json(inst, result)).ok
+
+
+def test_it_uses_the_slower_berth_when_waiting_costs_more():
+    # B at berth 1 takes 12 (service 12) instead of waiting 8 and taking 10 at berth 0 (18).
+    inst = _instance([0, 2], [[10, 30], [10, 12]])
+    result = dbap.solve(inst, time_limit=10)
+    assert result.objective == 10 + 12
+    assert {(p.vessel, p.berth) for p in result.placements} == {(0, 0), (1, 1)}
+
+
+def test_it_respects_forbidden_berths_and_opening_times():
+    inst = _instance([0, 0], [[None, 10], [10, 10]], open_=[20, 0])
+    result = dbap.solve(inst, time_limit=10)
+    # A only fits berth 1 (0–10); B: berth 0 opens at 20 (service 30) or after A (service 20).
+    assert result.objective == 10 + 20
+    assert check_dbap(inst, dbap.solution_json(inst, result)).ok
+
+
+@pytest.mark.parametrize(
+    ("rows", "rule"),
+    [
+        ([(0, 0, 0), (1, 0, 5)], "starts at 5 while vessel 0 is there"),
+        ([(0, 0, 0)], "vessel 1 is served 0 times"),
+        ([(0, 0, 0), (1, 1, 1)], "before its arrival"),
+        ([(0, 1, 0), (1, 0, 2)], "may not use berth 1"),
+    ],
+)
+def test_the_checker_names_each_broken_rule(rows, rule):
+    inst = _instance([0, 2], [[10, None], [10, 10]])
+    solution = {"assignments": [{"vessel": v, "berth": k, "start": t} for v, k, t in rows]}
+    report = check_dbap(inst, solution)
+    assert any(rule in v for v in report.violations), report.violations
+
+
+def test_it_reads_a_public_instance_with_its_padded_lines():
+    if not SET.exists():
+        pytest.skip("the shared benchmark folder is not beside this checkout")
+    inst = dbap.read_instance(SET / "instances/f30x3-01.txt")
+    assert (inst.vessels, inst.berths) == (30, 3)
+    assert dbap.read_best_known(SET)["f30x3-01"] == 1763
+
+
+def test_it_refuses_a_file_that_is_not_an_instance(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text("3\n2\n1 2\n")
+    with pytest.raises(ValueError, match=r"bad\.txt"):
+        dbap.read_instance(bad)
