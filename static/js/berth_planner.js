@@ -126,6 +126,9 @@ async function loadCompare() {
         const parts = [];
         if (v.status !== "moved") parts.push(v.status);
         if (v.moved_min) parts.push(`${v.moved_min > 0 ? "+" : ""}${hours(v.moved_min)} berth`);
+        if (v.depart_moved_min && v.depart_moved_min !== v.moved_min) {
+          parts.push(`${v.depart_moved_min > 0 ? "+" : ""}${hours(v.depart_moved_min)} departure`);
+        }
         if (v.moved_m) parts.push(`${v.moved_m > 0 ? "+" : ""}${v.moved_m} m`);
         if (v.cranes_before.join() !== v.cranes_after.join()) parts.push("cranes");
         html += `<tr data-visit="${v.visit_id}"><td>${esc(v.vessel)}</td><td>${esc(parts.join(", ") || "moved")}</td></tr>`;
