@@ -44,6 +44,8 @@ def test_a_planner_optimises_and_sees_the_vessels_move_and_the_progress_finish(
     page.fill("input[name=username]", planner.username)
     page.fill("input[name=password]", "pw-2026-x")
     page.click("button[type=submit]")
+    page.wait_for_url(f"{asgi_live_server}/")  # the dashboard loads before we leave it
+    page.wait_for_load_state("networkidle")
     page.goto(f"{asgi_live_server}/berthing/planner/")
     page.wait_for_function("window.__live && window.__live.status === 'live'", timeout=15000)
     page.click("#new-draft")
