@@ -1,11 +1,13 @@
 """Admin of the berthing app. Quay geometry, cranes, outages, line terms and windows are reference
-data edited here; berth plans are read-only here because only :mod:`berthing.services` may change
-them (locks, revision, checker verdict, published flags)."""
+data edited here; berth applications and berth plans are read-only here because only
+:mod:`berthing.services` may change them (applications keep the visit's ETA and moves in step and
+tell the line; plans have locks, revision, checker verdict, published flags)."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from berthing.models import (
+    BerthApplication,
     BerthAssignment,
     BerthPlan,
     BerthSection,
@@ -153,3 +155,21 @@ class CraneAllocationAdmin(_ReadOnly, SimpleHistoryAdmin):
     list_display = ["crane", "assignment", "start", "end", "is_published"]
     list_filter = ["crane", "is_published"]
     list_select_related = ["crane", "assignment__vessel_visit"]
+
+
+@admin.register(BerthApplication)
+class BerthApplicationAdmin(_ReadOnly, SimpleHistoryAdmin):
+    list_display = [
+        "vessel_visit",
+        "requested_arrival",
+        "requested_departure",
+        "expected_discharge_moves",
+        "expected_load_moves",
+        "revision",
+        "submitted_by",
+        "updated_at",
+    ]
+    list_filter = ["vessel_visit__terminal", "vessel_visit__line"]
+    list_select_related = ["vessel_visit__vessel", "submitted_by"]
+    search_fields = ["vessel_visit__reference", "vessel_visit__vessel__name"]
+    date_hierarchy = "requested_arrival"

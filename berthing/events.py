@@ -8,6 +8,8 @@ through :func:`tos.core.realtime.event_record` (DESIGN.md §5.6).
   that is newly placed). Recorded with the visit's line, so that line's agents receive it.
 * ``berth.visit_unplanned`` — on publish, for each visit the superseded plan placed and the new
   one does not. Also carries the line.
+* ``berth.application_changed`` — a line's berth application was submitted or changed. Recorded
+  with the visit's line: its agents and terminal staff receive it.
 
 :func:`suppressed` is for bulk loaders only (``seed_demo`` writes a terminal's starting state, not
 changes anybody watches, and records no live events at all).
@@ -24,13 +26,14 @@ from typing import TYPE_CHECKING, Any
 from tos.core.realtime import event_record
 
 if TYPE_CHECKING:
-    from berthing.models import BerthAssignment, BerthPlan
+    from berthing.models import BerthApplication, BerthAssignment, BerthPlan
     from tos.core.models import Event, User
 
 TOPIC = "berth"
 PLAN_CHANGED = "berth.plan_changed"
 VISIT_RESCHEDULED = "berth.visit_rescheduled"
 VISIT_UNPLANNED = "berth.visit_unplanned"
+APPLICATION_CHANGED = "berth.application_changed"
 
 _suppressed: ContextVar[bool] = ContextVar("berth_events_suppressed", default=False)
 
@@ -129,6 +132,37 @@ def visit_unplanned(*, plan: BerthPlan, previous: BerthAssignment, by: User | No
         terminal_id=plan.terminal_id,
         topic=TOPIC,
         type=VISIT_UNPLANNED,
+        payload=payload,
+        line_id=visit.line_id,
+    )
+
+
+def application_changed(
+    *, application: BerthApplication, change: str, by: User | None
+) -> Event | None:
+    """``{application, visit, reference, vessel, line, change, requested_arrival,
+    requested_departure, expected_discharge_moves, expected_load_moves, remarks, revision, by}``
+    for the visit's line; ``change`` is ``submitted`` (a new application) or ``updated``."""
+    visit = application.vessel_visit
+    payload = {
+        "application": application.pk,
+        "visit": visit.pk,
+        "reference": visit.reference,
+        "vessel": visit.vessel.name,
+        "line": visit.line.code,
+        "change": change,
+        "requested_arrival": application.requested_arrival,
+        "requested_departure": application.requested_departure,
+        "expected_discharge_moves": application.expected_discharge_moves,
+        "expected_load_moves": application.expected_load_moves,
+        "remarks": application.remarks,
+        "revision": application.revision,
+        "by": _by(by),
+    }
+    return _record(
+        terminal_id=visit.terminal_id,
+        topic=TOPIC,
+        type=APPLICATION_CHANGED,
         payload=payload,
         line_id=visit.line_id,
     )

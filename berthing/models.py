@@ -1,6 +1,7 @@
 """Quay geometry (a continuous quay in metres with named berth sections, its quay cranes and their
-outages), the terminal's planning rules and line berth terms, and berth plans: where and when each
-vessel visit berths and which cranes work it over time.
+outages), the terminal's planning rules and line berth terms, the lines' berth applications (when
+a line asks to arrive and to leave), and berth plans: where and when each vessel visit berths and
+which cranes work it over time.
 
 Plans are written only through :mod:`berthing.services`. The database guards the two rules a
 published plan must never break (DESIGN.md §5.3): no two published vessels on the same quay share
@@ -397,6 +398,71 @@ class BerthWindow(models.Model):
             errors["line"] = "Berth windows are agreed with a shipping line."
         if errors:
             raise ValidationError(errors)
+
+
+#: The longest stay a berth application may ask for.
+MAX_APPLICATION_STAY = dt.timedelta(days=30)
+#: A berth application never asks for moves beyond this (a ULCV call is some 20,000).
+MAX_APPLICATION_MOVES = 100_000
+
+
+class BerthApplication(models.Model):
+    """A shipping line's berth application for one vessel visit: when the line asks to arrive and
+    to leave, and the moves it brings. ``requested_departure`` is what the planner measures
+    lateness against; the visit's ETB and ETD are the published plan's and change with every
+    publish. ``revision`` goes up with every change (the API's ETag). Written only through
+    :func:`berthing.services.berth_application_submit`, which keeps the visit's ETA and expected
+    moves equal to the application's."""
+
+    vessel_visit = models.OneToOneField(
+        VesselVisit, on_delete=models.CASCADE, related_name="berth_application"
+    )
+    requested_arrival = models.DateTimeField()
+    requested_departure = models.DateTimeField()
+    expected_discharge_moves = models.PositiveIntegerField(
+        validators=[MaxValueValidator(MAX_APPLICATION_MOVES)]
+    )
+    expected_load_moves = models.PositiveIntegerField(
+        validators=[MaxValueValidator(MAX_APPLICATION_MOVES)]
+    )
+    remarks = models.CharField(max_length=500, blank=True)
+    submitted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["requested_arrival", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_departure__gt=F("requested_arrival")),
+                name="berth_application_departure_after_arrival",
+            ),
+            models.CheckConstraint(
+                condition=Q(revision__gte=1), name="berth_application_revision_gte_1"
+            ),
+        ]
+        indexes = [models.Index(fields=["updated_at"])]
+
+    def __str__(self) -> str:
+        return f"Berth application for visit {self.vessel_visit_id} r{self.revision}"
+
+    def clean(self) -> None:
+        if self.requested_arrival and self.requested_departure:
+            if self.requested_departure <= self.requested_arrival:
+                raise ValidationError(
+                    {"requested_departure": "The requested departure must be after the arrival."}
+                )
+            if self.requested_departure - self.requested_arrival > MAX_APPLICATION_STAY:
+                raise ValidationError(
+                    {
+                        "requested_departure": "A stay lasts at most "
+                        f"{MAX_APPLICATION_STAY.days} days."
+                    }
+                )
 
 
 class BerthPlan(models.Model):

@@ -1,5 +1,10 @@
-"""Reads of the berthing app: quay geometry, berth plans, the solver's view of a plan
-(:func:`plan_instance`), plan comparison and the berth schedules lines and the public see."""
+"""Reads of the berthing app: quay geometry, the lines' berth applications, berth plans, the
+solver's view of a plan (:func:`plan_instance`), plan comparison and the berth schedules lines and
+the public see.
+
+A visit's requested departure (what lateness is measured against) is its berth application's,
+and only without one the visit's ETD (:func:`requested_departure`): publishing a plan rewrites the
+visit's ETB and ETD with the planned times, the application keeps what the line asked for."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from berthing import geometry
 from berthing.choices import BerthPlanStatus
 from berthing.geometry import draft_cm, loa_whole_m
 from berthing.models import (
+    BerthApplication,
     BerthAssignment,
     BerthPlan,
     BerthSection,
@@ -54,6 +60,83 @@ BERTHED_PHASES = (VisitPhase.WORKING, VisitPhase.COMPLETED)
 HORIZON_SLACK = dt.timedelta(hours=24)
 _MINUTE = dt.timedelta(minutes=1)
 _WEEK = dt.timedelta(days=7)
+
+
+# --- berth applications -----------------------------------------------------------------------
+
+
+def visit_application(visit: VesselVisit) -> BerthApplication | None:
+    """The visit's berth application, or None (no query when the queryset selected
+    ``berth_application``)."""
+    return getattr(visit, "berth_application", None)
+
+
+def requested_departure(visit: VesselVisit) -> dt.datetime:
+    """When the line asked the visit to depart: its application's requested departure, or the
+    visit's ETD when it has no application."""
+    application = visit_application(visit)
+    return application.requested_departure if application is not None else visit.etd
+
+
+def visit_expected_moves(visit: VesselVisit) -> tuple[int, int]:
+    """(discharge, load) moves the call brings: the application's, else the visit's."""
+    source = visit_application(visit) or visit
+    return source.expected_discharge_moves, source.expected_load_moves
+
+
+@dataclass(frozen=True)
+class PublishedBerth:
+    """Where and when a visit lies in its quay's published plan."""
+
+    quay: str
+    start_m: int
+    end_m: int
+    berth_at: dt.datetime
+    depart_at: dt.datetime
+    plan_version: int
+
+
+def published_berth(visit: VesselVisit) -> PublishedBerth | None:
+    """The visit's berth in the published plan (the earliest if two quays place it), or None.
+    Reads ``visit.published_berths`` when :func:`berth_applications_visible_to` prefetched it."""
+    rows = getattr(visit, "published_berths", None)
+    if rows is None:
+        rows = list(
+            BerthAssignment.objects.filter(vessel_visit=visit, is_published=True)
+            .select_related("quay", "plan")
+            .order_by("berth_at", "pk")
+        )
+    if not rows:
+        return None
+    a = rows[0]
+    return PublishedBerth(
+        quay=a.quay.name,
+        start_m=a.start_m,
+        end_m=a.end_m,
+        berth_at=a.berth_at,
+        depart_at=a.depart_at,
+        plan_version=a.plan.version,
+    )
+
+
+def berth_applications_visible_to(user: User) -> QuerySet[BerthApplication]:
+    """Berth applications the user may see: an agent its own lines' (others' are simply absent),
+    terminal staff every line's at their terminal. Each visit carries ``published_berths`` (its
+    published berth rows, earliest first) for :func:`published_berth`."""
+    qs = BerthApplication.objects.select_related(
+        "vessel_visit__vessel", "vessel_visit__line", "submitted_by"
+    ).prefetch_related(
+        Prefetch(
+            "vessel_visit__berth_assignments",
+            queryset=BerthAssignment.objects.filter(is_published=True)
+            .select_related("quay", "plan")
+            .order_by("berth_at", "pk"),
+            to_attr="published_berths",
+        )
+    )
+    if user.terminal_id and not user.is_superuser:
+        qs = qs.filter(vessel_visit__terminal_id=user.terminal_id)
+    return scope_by_line(qs, user, "vessel_visit__line")
 
 
 # --- quay geometry ------------------------------------------------------------------------------
@@ -118,7 +201,7 @@ def berth_plans_visible_to(user: User) -> QuerySet[BerthPlan]:
 
 def _assignment_queryset() -> QuerySet[BerthAssignment]:
     return BerthAssignment.objects.select_related(
-        "vessel_visit__vessel", "vessel_visit__line", "quay"
+        "vessel_visit__vessel", "vessel_visit__line", "vessel_visit__berth_application", "quay"
     ).prefetch_related(
         Prefetch(
             "allocations",
@@ -148,16 +231,18 @@ def plan_candidate_visits(
     *, quay: Quay, start: dt.datetime, end: dt.datetime
 ) -> QuerySet[VesselVisit]:
     """Visits of the quay's terminal a plan of ``[start, end)`` should place: expected to
-    arrive before ``end`` and not gone before ``start`` (vessels in port always count)."""
+    arrive before ``end`` and not gone before ``start`` by their ETD or requested departure
+    (vessels in port always count)."""
     return (
         VesselVisit.objects.filter(
             terminal_id=quay.terminal_id, phase__in=PLANNABLE_PHASES, eta__lt=end
         )
         .filter(
             Q(etd__gt=start)
+            | Q(berth_application__requested_departure__gt=start)
             | Q(phase__in=(VisitPhase.ARRIVED, VisitPhase.WORKING, VisitPhase.COMPLETED))
         )
-        .select_related("vessel", "line")
+        .select_related("vessel", "line", "berth_application")
         .order_by("eta", "pk")
     )
 
@@ -251,9 +336,11 @@ _DISCHARGED = (UnitState.ON_TERMINAL, UnitState.OUTBOUND, UnitState.DEPARTED)
 
 
 def visit_moves_remaining(visits: Iterable[VesselVisit]) -> dict[int, int]:
-    """Crane moves still to do per visit: the expected discharge and load moves less the units
-    already discharged from it (on the terminal or gone on) and already loaded onto it. Before
-    arrival that is all expected moves; for a vessel being worked, what is left of them."""
+    """Crane moves still to do per visit: the expected discharge and load moves (the berth
+    application's, else the visit's: :func:`visit_expected_moves`) less the units already
+    discharged from it (on the terminal or gone on) and already loaded onto it. Before arrival
+    that is all expected moves; for a vessel being worked, what is left of them. Select
+    ``berth_application`` with the visits, or each one costs a query."""
     visits = list(visits)
     ids = [v.pk for v in visits]
     discharged = dict(
@@ -268,9 +355,10 @@ def visit_moves_remaining(visits: Iterable[VesselVisit]) -> dict[int, int]:
         .annotate(n=Count("pk"))
         .order_by()
     )
+    moves = {v.pk: visit_expected_moves(v) for v in visits}
     return {
-        v.pk: max(0, v.expected_discharge_moves - discharged.get(v.pk, 0))
-        + max(0, v.expected_load_moves - loaded.get(v.pk, 0))
+        v.pk: max(0, moves[v.pk][0] - discharged.get(v.pk, 0))
+        + max(0, moves[v.pk][1] - loaded.get(v.pk, 0))
         for v in visits
     }
 
@@ -282,14 +370,17 @@ def plan_instance(
 
     ``visits`` are the vessels to plan; by default the plan's placed visits plus the candidate
     visits of its horizon it does not place yet. Origin is the plan's horizon start; times are
-    whole minutes from it, negative before it (ETAs rounded up, due times = ETD rounded down).
-    Vessels: ``str(visit.pk)``, LOA rounded up to metres, max draft in cm, moves = expected
-    discharge + load less what the units show done (:func:`visit_moves_remaining`), crane limits
+    whole minutes from it, negative before it (ETAs rounded up, due times = the line's requested
+    departure rounded down: the berth application's, else the ETD, see
+    :func:`requested_departure`). Vessels: ``str(visit.pk)``, LOA rounded up to metres, max draft
+    in cm, moves = expected discharge + load (the application's, else the visit's) less what the
+    units show done (:func:`visit_moves_remaining`), crane limits
     from the quay's rule, line weights from the line's berth terms (1 and 3 without), the line's
     agreed window nearest the ETA. Every placed vessel has its
     placement as ``current`` (and as ``locked`` when the planner locked it). Cranes: by name,
     with their outages; a crane marked unavailable is out for the whole horizon. The horizon
-    reaches at least the plan's horizon end, every placed departure and each visit's ETD + 24 h.
+    reaches at least the plan's horizon end, every placed departure and each visit's requested
+    departure + 24 h.
     """
     quay = Quay.objects.prefetch_related("sections").get(pk=plan.quay_id)
     terminal = Terminal.objects.get(pk=plan.terminal_id)
@@ -297,7 +388,7 @@ def plan_instance(
     placed = {
         a.vessel_visit_id: a
         for a in BerthAssignment.objects.filter(plan_id=plan.pk).select_related(
-            "vessel_visit__vessel", "vessel_visit__line"
+            "vessel_visit__vessel", "vessel_visit__line", "vessel_visit__berth_application"
         )
     }
     if visits is None:
@@ -311,7 +402,7 @@ def plan_instance(
         ids = [v.pk for v in visits]
         visit_list = list(
             VesselVisit.objects.filter(pk__in=ids)
-            .select_related("vessel", "line")
+            .select_related("vessel", "line", "berth_application")
             .order_by("eta", "pk")
         )
 
@@ -319,7 +410,7 @@ def plan_instance(
     ends = [plan.horizon_end]
     planned_ids = {v.pk for v in visit_list}
     ends += [a.depart_at for a in placed.values() if a.vessel_visit_id in planned_ids]
-    ends += [v.etd + HORIZON_SLACK for v in visit_list]
+    ends += [requested_departure(v) + HORIZON_SLACK for v in visit_list]
     period = quay.planning_period_min
     horizon_min = -((origin - max(ends)) // _MINUTE)
     horizon_min = -(-horizon_min // period) * period
@@ -410,7 +501,7 @@ def plan_instance(
                 loa_m=loa,
                 draft_cm=draft_cm(visit.vessel.max_draft_m),
                 eta_min=mapping.minutes(visit.eta, up=True),
-                due_min=mapping.minutes(visit.etd),
+                due_min=mapping.minutes(requested_departure(visit)),
                 moves=remaining[visit.pk],
                 min_cranes=fewest,
                 max_cranes=most,
@@ -644,7 +735,13 @@ def berth_schedule_visible_to(
     allocated)."""
     qs = (
         BerthAssignment.objects.filter(is_published=True)
-        .select_related("vessel_visit__vessel", "vessel_visit__line", "quay", "plan")
+        .select_related(
+            "vessel_visit__vessel",
+            "vessel_visit__line",
+            "vessel_visit__berth_application",
+            "quay",
+            "plan",
+        )
         .annotate(crane_count=Count("allocations__crane", distinct=True))
         .order_by("berth_at", "start_m", "pk")
     )

@@ -1,4 +1,5 @@
-"""Writes of berth planning (DESIGN.md §5.1): the only way berth plans change.
+"""Writes of berth planning (DESIGN.md §5.1): the only way berth applications and berth plans
+change.
 
 Every service is atomic, locks the rows it changes with ``select_for_update()`` in pk order (the
 plan row first, so changes to one plan queue up behind each other), refuses with an
@@ -10,6 +11,10 @@ Refusal codes: ``stale_revision`` (412), ``plan_not_draft`` (409), ``assignment_
 ``nothing_to_move``, ``validation_error``, ``outside_quay``, ``too_shallow``, ``before_eta``,
 ``plan_other_quay``, ``mapping_mismatch``, ``solver_result_invalid`` (400), ``plan_empty`` (409),
 ``plan_has_conflicts`` (409), ``berth_overlap`` (409), ``crane_double_booked`` (409).
+
+Berth applications (:func:`berth_application_submit`): ``not_found`` (404), ``visit_locked``
+(409), ``application_exists`` (409), ``stale_revision`` (412), ``validation_error`` and
+``departure_not_after_arrival`` (400).
 """
 
 from __future__ import annotations
@@ -26,7 +31,15 @@ from simple_history.utils import bulk_create_with_history
 
 from berthing import events, geometry
 from berthing.choices import BerthPlanChange, BerthPlanSource, BerthPlanStatus
-from berthing.models import BerthAssignment, BerthPlan, CraneAllocation, Quay
+from berthing.models import (
+    MAX_APPLICATION_MOVES,
+    MAX_APPLICATION_STAY,
+    BerthApplication,
+    BerthAssignment,
+    BerthPlan,
+    CraneAllocation,
+    Quay,
+)
 from berthing.selectors import (
     BERTHED_PHASES,
     PLANNABLE_PHASES,
@@ -39,11 +52,14 @@ from berthing.selectors import (
     plan_check,
     plan_instance,
     quay_sections,
+    requested_departure,
 )
 from berthing.solvers.check.plan import PlanCheck, Violation, check_plan
 from berthing.solvers.instance import Result
+from tos.core.choices import VisitPhase
 from tos.core.errors import ApplicationError
 from tos.core.models import SolverRun, User, VesselVisit
+from tos.core.selectors import user_line_ids
 from tos.core.services import _save, vessel_visit_update
 
 _MINUTE = dt.timedelta(minutes=1)
@@ -191,6 +207,208 @@ def _bulk_allocations(allocations: list[CraneAllocation]) -> None:
         bulk_create_with_history(allocations, CraneAllocation, batch_size=500)
 
 
+# --- berth applications -------------------------------------------------------------------------
+
+#: Phases in which a line may still change its application; later only terminal staff may.
+APPLICATION_OPEN_PHASES = (VisitPhase.PLANNED, VisitPhase.INBOUND)
+#: How far ahead a line may ask to arrive.
+MAX_APPLICATION_LEAD = dt.timedelta(days=366)
+_APPLICATION_FIELDS = (
+    "requested_arrival",
+    "requested_departure",
+    "expected_discharge_moves",
+    "expected_load_moves",
+    "remarks",
+)
+
+
+def _require_moment(field: str, value: object) -> dt.datetime:
+    if not isinstance(value, dt.datetime) or timezone.is_naive(value):
+        raise _field_error(
+            "validation_error", field, f"{field} must be a date and time with a time zone."
+        )
+    return value
+
+
+def _require_moves(field: str, value: object) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not (0 <= value <= MAX_APPLICATION_MOVES)
+    ):
+        raise _field_error(
+            "validation_error",
+            field,
+            f"{field} must be a whole number from 0 to {MAX_APPLICATION_MOVES:,}.",
+        )
+    return value
+
+
+def _application_values(
+    *,
+    requested_arrival: object,
+    requested_departure: object,
+    expected_discharge_moves: object,
+    expected_load_moves: object,
+    remarks: object,
+) -> dict[str, object]:
+    """The application's fields, checked: refusals name the field and change nothing."""
+    arrival = _require_moment("requested_arrival", requested_arrival)
+    departure = _require_moment("requested_departure", requested_departure)
+    values = {
+        "requested_arrival": arrival,
+        "requested_departure": departure,
+        "expected_discharge_moves": _require_moves(
+            "expected_discharge_moves", expected_discharge_moves
+        ),
+        "expected_load_moves": _require_moves("expected_load_moves", expected_load_moves),
+        "remarks": remarks,
+    }
+    max_remarks = BerthApplication._meta.get_field("remarks").max_length
+    if not isinstance(remarks, str) or len(remarks) > max_remarks:
+        raise _field_error(
+            "validation_error",
+            "remarks",
+            f"remarks must be text of at most {max_remarks} characters.",
+        )
+    if departure <= arrival:
+        raise _field_error(
+            "departure_not_after_arrival",
+            "requested_departure",
+            f"The requested departure {departure.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC must be "
+            f"after the requested arrival {arrival.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC.",
+        )
+    if departure - arrival > MAX_APPLICATION_STAY:
+        raise _field_error(
+            "validation_error",
+            "requested_departure",
+            f"A stay lasts at most {MAX_APPLICATION_STAY.days} days; the requested departure is "
+            f"{(departure - arrival) / dt.timedelta(days=1):.1f} days after the arrival.",
+        )
+    if arrival > timezone.now() + MAX_APPLICATION_LEAD:
+        raise _field_error(
+            "validation_error",
+            "requested_arrival",
+            f"Apply at most {MAX_APPLICATION_LEAD.days} days ahead.",
+        )
+    return values
+
+
+def _visit_changes(visit: VesselVisit, values: dict[str, object]) -> dict[str, object]:
+    """What the visit must change so that its ETA and expected moves are the application's.
+
+    ETB and ETD are the published plan's and stay, unless the new ETA makes them impossible for
+    the visit (ETB before the ETA, ETD not after it): then the ETB is cleared (the plan no longer
+    holds; the planner sees the conflict when re-planning) and the ETD becomes the requested
+    departure."""
+    arrival = values["requested_arrival"]
+    wanted = {
+        "eta": arrival,
+        "expected_discharge_moves": values["expected_discharge_moves"],
+        "expected_load_moves": values["expected_load_moves"],
+    }
+    if visit.etb is not None and visit.etb < arrival:
+        wanted["etb"] = None
+    if visit.etd <= arrival:
+        wanted["etd"] = values["requested_departure"]
+    return {k: v for k, v in wanted.items() if getattr(visit, k) != v}
+
+
+@transaction.atomic
+def berth_application_submit(
+    *,
+    visit: VesselVisit,
+    by: User | None,
+    requested_arrival: dt.datetime,
+    requested_departure: dt.datetime,
+    expected_discharge_moves: int,
+    expected_load_moves: int,
+    remarks: str = "",
+    expected_revision: int | None = None,
+    only_new: bool = False,
+) -> BerthApplication:
+    """Submit the line's berth application for ``visit``, or change the one it has.
+
+    The application says when the line asks to arrive and to depart and the moves the call
+    brings; the planner measures lateness against ``requested_departure`` whatever plans are
+    published. The visit's ETA and expected moves become the application's (through
+    :func:`tos.core.services.vessel_visit_update`, so that there is one truth); its ETB and ETD
+    stay the plan's (see :func:`_visit_changes` for the one exception).
+
+    Refused: a visit of another line than ``by``'s (``not_found``, 404: it does not confirm the
+    visit exists); ``expected_revision`` given and not the application's revision
+    (``stale_revision``, 412); a visit past ``inbound`` unless ``by`` is terminal staff or the
+    system (``visit_locked``, 409); with ``only_new``, a visit that has an application already
+    (``application_exists``, 409); bad values (400 naming the field, ``departure_not_after_arrival``
+    for a departure at or before the arrival). Submitting the values the application has changes
+    nothing and records no event. Otherwise the revision goes up and a
+    ``berth.application_changed`` event reaches the visit's line."""
+    visit = (
+        VesselVisit.objects.select_for_update().select_related("vessel", "line").get(pk=visit.pk)
+    )
+    staff = by is None or by.is_terminal_staff
+    if not staff and visit.line_id not in user_line_ids(by):
+        raise _field_error(
+            "not_found", "visit", f"No visit {visit.reference} of your lines.", status=404
+        )
+    application = BerthApplication.objects.select_for_update().filter(vessel_visit=visit).first()
+    if application is not None:
+        application.vessel_visit = visit
+    if application is not None and only_new:
+        raise _field_error(
+            "application_exists",
+            "visit",
+            f"Visit {visit.reference} has berth application {application.pk} already; change it "
+            "instead.",
+            status=409,
+        )
+    if expected_revision is not None:
+        current = application.revision if application is not None else 0
+        if expected_revision != current:
+            raise ApplicationError(
+                "stale_revision",
+                f"The berth application of {visit.reference} is at revision {current}, not "
+                f"{expected_revision}: someone changed it meanwhile. Reload it and try again.",
+                details={"expected_revision": [f"The application's revision is {current}."]},
+                status=412,
+            )
+    if not staff and visit.phase not in APPLICATION_OPEN_PHASES:
+        raise _field_error(
+            "visit_locked",
+            "visit",
+            f"Visit {visit.reference} is {visit.phase}; only the terminal can change its berth "
+            "application now.",
+            status=409,
+        )
+    values = _application_values(
+        requested_arrival=requested_arrival,
+        requested_departure=requested_departure,
+        expected_discharge_moves=expected_discharge_moves,
+        expected_load_moves=expected_load_moves,
+        remarks=remarks,
+    )
+    if application is not None and all(
+        getattr(application, k) == values[k] for k in _APPLICATION_FIELDS
+    ):
+        return application
+
+    if application is None:
+        application = BerthApplication(vessel_visit=visit, submitted_by=by)
+        change = "submitted"
+    else:
+        application.revision += 1
+        change = "updated"
+    for name, value in values.items():
+        setattr(application, name, value)
+    _save(application)
+    changes = _visit_changes(visit, values)
+    if changes:
+        visit = vessel_visit_update(visit=visit, by=by, **changes)
+        application.vessel_visit = visit
+    events.application_changed(application=application, change=change, by=by)
+    return application
+
+
 # --- drafts -------------------------------------------------------------------------------------
 
 
@@ -207,8 +425,9 @@ def berth_plan_create_draft(
     It copies ``based_on`` — by default the quay's published plan — keeping each placement, its
     lock and its crane allocations (visits since departed, closed or cancelled are left out).
     Without a plan to copy it starts from the schedule. Either way the visits of the planning
-    horizon that are not placed yet are added at their ETB (or ETA) until their ETD, at the first
-    free quay position deep enough for them, without cranes; visits already working at their
+    horizon that are not placed yet are added at their ETB until their ETD (a visit no plan has
+    scheduled yet: at its ETA until its requested departure), at the first free quay position
+    deep enough for them, without cranes; visits already working at their
     berth are locked there. The horizon starts at the planning period containing
     ``horizon_start`` (default: now) and lasts the quay's planning horizon (longer when a
     placement departs later). The checker's verdict is
@@ -259,7 +478,8 @@ def berth_plan_create_draft(
         if visit.pk in placed_ids:
             continue
         berth_at = _ceil_minute(visit.etb or visit.eta)
-        depart_at = max(_floor_minute(visit.etd), berth_at + _MINUTE)
+        leave = visit.etd if visit.etb is not None else requested_departure(visit)
+        depart_at = max(_floor_minute(leave), berth_at + _MINUTE)
         start_m = _first_fit(quay, visit, (berth_at, depart_at), rows)
         rows.append(
             _Row(
@@ -637,8 +857,9 @@ def berth_plan_publish(*, plan: BerthPlan, user: User | None, expected_revision:
     transaction; the exclusion constraints are the last line of defence (``berth_overlap`` /
     ``crane_double_booked``, 409), checked in Python first for SQLite. Each placed visit's ETB and
     ETD become its planned berthing and departure (through ``vessel_visit_update``, so agents see
-    them), and each visit whose berth changed gets a ``berth.visit_rescheduled`` event for its
-    line."""
+    them; the departure the line asked for stays in its berth application, which later plans
+    measure lateness against), and each visit whose berth changed gets a
+    ``berth.visit_rescheduled`` event for its line."""
     quay = Quay.objects.select_for_update().get(pk=plan.quay_id)
     locked = {
         p.pk: p

@@ -20,11 +20,23 @@ def _sections(request):
         vessel_visits_visible_to(request.user)
         .filter(terminal=terminal, etd__gte=now, eta__lte=now + timedelta(days=7))
         .exclude(phase__in=["cancelled", "closed", "departed"])
+        .select_related("berth_application")
     )
     return [
         table(
             "Vessel visits, next 7 days",
-            ["Visit", "Vessel", "Line", "LOA (m)", "Phase", "ETA", "ETB", "ETD", "Moves"],
+            [
+                "Visit",
+                "Vessel",
+                "Line",
+                "LOA (m)",
+                "Phase",
+                "ETA",
+                "ETB",
+                "ETD",
+                "Requested departure",
+                "Moves",
+            ],
             visits,
             lambda v: [
                 v.reference,
@@ -35,7 +47,8 @@ def _sections(request):
                 v.eta,
                 v.etb,
                 v.etd,
-                v.expected_discharge_moves + v.expected_load_moves,
+                selectors.requested_departure(v),
+                sum(selectors.visit_expected_moves(v)),
             ],
         ),
         table(

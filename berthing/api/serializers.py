@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from berthing.models import BerthAssignment, BerthPlan, CraneAllocation, Quay
+from berthing import selectors
+from berthing.models import (
+    MAX_APPLICATION_MOVES,
+    BerthApplication,
+    BerthAssignment,
+    BerthPlan,
+    CraneAllocation,
+    Quay,
+)
 
 
 class CraneAllocationSerializer(serializers.ModelSerializer):
@@ -15,6 +26,16 @@ class CraneAllocationSerializer(serializers.ModelSerializer):
         fields = ["crane", "start", "end"]
 
 
+class RequestedDepartureField(serializers.DateTimeField):
+    """The visit's requested departure: its berth application's, else its ETD."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return selectors.requested_departure(instance)
+
+
 class PlannedVisitSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     reference = serializers.CharField()
@@ -23,12 +44,18 @@ class PlannedVisitSerializer(serializers.Serializer):
     loa_m = serializers.DecimalField(source="vessel.loa_m", max_digits=6, decimal_places=2)
     draft_m = serializers.DecimalField(source="vessel.max_draft_m", max_digits=4, decimal_places=2)
     eta = serializers.DateTimeField()
-    etd = serializers.DateTimeField(help_text="Requested departure.")
+    etd = serializers.DateTimeField(
+        help_text="The visit's ETD: the published plan's departure once a plan placed it."
+    )
+    requested_departure = RequestedDepartureField(
+        help_text="When the line asked to depart (its berth application; without one the ETD). "
+        "Lateness is measured against it."
+    )
     phase = serializers.CharField()
     moves = serializers.SerializerMethodField()
 
     def get_moves(self, visit) -> int:
-        return visit.expected_discharge_moves + visit.expected_load_moves
+        return sum(selectors.visit_expected_moves(visit))
 
 
 class BerthAssignmentSerializer(serializers.ModelSerializer):
@@ -193,3 +220,126 @@ class MyBerthSerializer(serializers.ModelSerializer):
 
 def plan_etag(plan: BerthPlan) -> str:
     return f'"plan-{plan.pk}-r{plan.revision}"'
+
+
+# --- berth applications -------------------------------------------------------------------------
+
+
+def application_etag(application: BerthApplication) -> str:
+    return f'"application-{application.pk}-r{application.revision}"'
+
+
+class PublishedBerthSerializer(serializers.Serializer):
+    quay = serializers.CharField()
+    start_m = serializers.IntegerField()
+    end_m = serializers.IntegerField()
+    berth_at = serializers.DateTimeField()
+    depart_at = serializers.DateTimeField()
+    plan_version = serializers.IntegerField()
+
+
+class BerthApplicationSerializer(serializers.ModelSerializer):
+    """A berth application with the visit's berth in the published plan, if any."""
+
+    visit = serializers.CharField(source="vessel_visit.reference")
+    visit_id = serializers.IntegerField(source="vessel_visit.id")
+    vessel = serializers.CharField(source="vessel_visit.vessel.name")
+    line = serializers.CharField(source="vessel_visit.line.code")
+    phase = serializers.CharField(source="vessel_visit.phase")
+    submitted_by = serializers.CharField(source="submitted_by.username", default=None)
+    etag = serializers.SerializerMethodField()
+    berth = serializers.SerializerMethodField()
+    late_by_minutes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BerthApplication
+        fields = [
+            "id",
+            "visit",
+            "visit_id",
+            "vessel",
+            "line",
+            "phase",
+            "requested_arrival",
+            "requested_departure",
+            "expected_discharge_moves",
+            "expected_load_moves",
+            "remarks",
+            "revision",
+            "etag",
+            "submitted_by",
+            "submitted_at",
+            "updated_at",
+            "berth",
+            "late_by_minutes",
+        ]
+
+    def _berth(self, application: BerthApplication) -> selectors.PublishedBerth | None:
+        cache = self.context.setdefault("_berths", {})
+        if application.pk not in cache:
+            cache[application.pk] = selectors.published_berth(application.vessel_visit)
+        return cache[application.pk]
+
+    def get_etag(self, application: BerthApplication) -> str:
+        return application_etag(application)
+
+    @extend_schema_field(PublishedBerthSerializer(allow_null=True))
+    def get_berth(self, application: BerthApplication) -> dict | None:
+        berth = self._berth(application)
+        return None if berth is None else PublishedBerthSerializer(berth).data
+
+    def get_late_by_minutes(self, application: BerthApplication) -> int | None:
+        """Minutes the published departure is after the requested one (0 on time); null while
+        no published plan places the visit."""
+        berth = self._berth(application)
+        if berth is None:
+            return None
+        late = berth.depart_at - application.requested_departure
+        return max(0, -(-late // dt.timedelta(minutes=1)))
+
+
+_MOVES = {"min_value": 0, "max_value": MAX_APPLICATION_MOVES}
+
+
+class BerthApplicationWriteSerializer(serializers.Serializer):
+    """A change of a berth application (PATCH): any of its fields."""
+
+    requested_arrival = serializers.DateTimeField(required=False)
+    requested_departure = serializers.DateTimeField(required=False)
+    expected_discharge_moves = serializers.IntegerField(required=False, **_MOVES)
+    expected_load_moves = serializers.IntegerField(required=False, **_MOVES)
+    remarks = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=BerthApplication._meta.get_field("remarks").max_length,
+    )
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {
+                    "non_field_errors": "Send at least one of requested_arrival, "
+                    "requested_departure, expected_discharge_moves, expected_load_moves, remarks."
+                }
+            )
+        return attrs
+
+
+class BerthApplicationCreateSerializer(serializers.Serializer):
+    """A new berth application (POST) for one of your lines' visits, by its reference."""
+
+    visit = serializers.CharField(
+        max_length=32, help_text="The vessel visit's reference, e.g. MAEU-2611A."
+    )
+    requested_arrival = serializers.DateTimeField()
+    requested_departure = serializers.DateTimeField()
+    expected_discharge_moves = serializers.IntegerField(**_MOVES)
+    expected_load_moves = serializers.IntegerField(**_MOVES)
+    remarks = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        max_length=BerthApplication._meta.get_field("remarks").max_length,
+    )

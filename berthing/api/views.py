@@ -1,11 +1,13 @@
-"""Berth-planning API: planners' plans (drafts, drags, locks, optimise, compare, publish, all with
-``ETag``/``If-Match``) and the lines' view of the published schedule."""
+"""Berth-planning API: the lines' berth applications, planners' plans (drafts, drags, locks,
+optimise, compare, publish, all with ``ETag``/``If-Match``) and the lines' view of the published
+schedule."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+import django_filters
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,11 +18,11 @@ from rest_framework.response import Response
 
 from berthing import selectors, services
 from berthing.api import serializers as s
-from berthing.models import BerthAssignment, BerthPlan, Quay
+from berthing.models import BerthApplication, BerthAssignment, BerthPlan, Quay
 from tos.core.api.base import IsTerminalStaff, TosReadOnlyViewSet, TosViewSet
 from tos.core.api.serializers import SolverRunSerializer
 from tos.core.errors import ApplicationError
-from tos.core.selectors import terminal_for_user
+from tos.core.selectors import terminal_for_user, vessel_visits_visible_to
 from tos.core.services import solver_run_enqueue
 
 _ETAG = re.compile(r'^(?:W/)?"plan-(\d+)-r(\d+)"$')
@@ -183,7 +185,12 @@ class BerthAssignmentViewSet(mixins.RetrieveModelMixin, TosViewSet):
         plans = selectors.berth_plans_visible_to(self.request.user)
         return (
             BerthAssignment.objects.filter(plan__in=plans)
-            .select_related("plan", "vessel_visit__vessel", "vessel_visit__line")
+            .select_related(
+                "plan",
+                "vessel_visit__vessel",
+                "vessel_visit__line",
+                "vessel_visit__berth_application",
+            )
             .prefetch_related("allocations__crane")
         )
 
@@ -271,3 +278,156 @@ class BerthScheduleViewSet(TosReadOnlyViewSet):
 
     def retrieve(self, request: Any, pk: str | None = None) -> Response:
         return Response(s.MyBerthSerializer(self.get_object()).data)
+
+
+# --- berth applications -------------------------------------------------------------------------
+
+_APPLICATION_ETAG = re.compile(r'^(?:W/)?"application-(\d+)-r(\d+)"$')
+APPLICATION_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='Optional: the application\'s ETag as last read, e.g. "application-7-r3"; '
+    "412 when it changed since.",
+)
+
+
+def application_expected_revision(request: Any, application: BerthApplication) -> int | None:
+    """The revision the client edits, from the optional ``If-Match`` (``*`` or none: any);
+    412 when it names another application."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    match = _APPLICATION_ETAG.match(header)
+    if not match or int(match.group(1)) != application.pk:
+        raise ApplicationError(
+            "stale_revision",
+            f"If-Match {header[:60]} is not an ETag of berth application {application.pk}; "
+            "reload it.",
+            details={"If-Match": [f"Expected {s.application_etag(application)}."]},
+            status=412,
+        )
+    return int(match.group(2))
+
+
+class BerthApplicationFilter(django_filters.FilterSet):
+    visit = django_filters.CharFilter(
+        field_name="vessel_visit__reference", help_text="Visit reference."
+    )
+    line = django_filters.CharFilter(field_name="vessel_visit__line__code", help_text="Line code.")
+    updated_after = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gt", help_text="Changed after this ISO 8601 time."
+    )
+
+    class Meta:
+        model = BerthApplication
+        fields = ["visit", "line", "updated_after"]
+
+
+class BerthApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosViewSet):
+    """The lines' berth applications: when a line asks its vessel visit to arrive and depart,
+    and the moves it brings. Agents see and submit their own lines' applications (another
+    line's visit or application answers 404); terminal staff see every line's at their terminal.
+    Each comes with the visit's berth in the published plan and how late that departs against
+    the request. The planner measures lateness against ``requested_departure``."""
+
+    queryset = BerthApplication.objects.none()
+    serializer_class = s.BerthApplicationSerializer
+    filterset_class = BerthApplicationFilter
+    ordering_fields = ["requested_arrival", "updated_at", "id"]
+    ordering = ["requested_arrival", "pk"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def scoped_queryset(self):
+        return selectors.berth_applications_visible_to(self.request.user)
+
+    def _answer(
+        self, application: BerthApplication, *, code: int = status.HTTP_200_OK, reload: bool = True
+    ) -> Response:
+        if reload:
+            application = self.scoped_queryset().get(pk=application.pk)
+        body = s.BerthApplicationSerializer(application, context={"request": self.request}).data
+        response = Response(body, status=code)
+        response["ETag"] = s.application_etag(application)
+        return response
+
+    def retrieve(self, request: Any, pk: str | None = None) -> Response:
+        """One application; ``ETag`` carries its revision."""
+        return self._answer(self.get_object(), reload=False)
+
+    @extend_schema(
+        request=s.BerthApplicationCreateSerializer,
+        responses={201: s.BerthApplicationSerializer},
+    )
+    def create(self, request: Any) -> Response:
+        """Apply for a berth for one of your lines' visits (by its reference). The visit's ETA
+        and expected moves become the application's. 409 ``application_exists`` when the visit
+        has one (PATCH it), 409 ``visit_locked`` once the vessel has arrived."""
+        data = s.BerthApplicationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        reference = values.pop("visit")
+        terminal = terminal_for_user(request.user)
+        visit = (
+            vessel_visits_visible_to(request.user)
+            .filter(terminal=terminal, reference=reference)
+            .first()
+            if terminal is not None
+            else None
+        )
+        if visit is None:
+            raise ApplicationError(
+                "not_found",
+                f"No visit {reference[:32]} of your lines at this terminal.",
+                details={"visit": ["Unknown visit reference."]},
+                status=404,
+            )
+        application = services.berth_application_submit(
+            visit=visit, by=request.user, only_new=True, **values
+        )
+        return self._answer(application, code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.BerthApplicationWriteSerializer,
+        parameters=[APPLICATION_IF_MATCH],
+        responses=s.BerthApplicationSerializer,
+    )
+    def partial_update(self, request: Any, pk: str | None = None) -> Response:
+        """Change the application: the fields sent, the others stay. Unchanged values change
+        nothing (same revision, no event)."""
+        application = self.get_object()
+        if (
+            isinstance(request.data, dict)
+            and "visit" in request.data
+            and request.data["visit"] != application.vessel_visit.reference
+        ):
+            raise ApplicationError(
+                "immutable_field",
+                "An application belongs to its visit for good; apply for the other visit instead.",
+                details={"visit": ["Cannot change."]},
+            )
+        data = s.BerthApplicationWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # Without If-Match, the revision read here: the fields not sent are merged from it, so a
+        # change committed meanwhile answers 412 instead of being overwritten with them.
+        revision = application_expected_revision(request, application)
+        if revision is None:
+            revision = application.revision
+        values = {
+            name: data.validated_data.get(name, getattr(application, name))
+            for name in (
+                "requested_arrival",
+                "requested_departure",
+                "expected_discharge_moves",
+                "expected_load_moves",
+                "remarks",
+            )
+        }
+        application = services.berth_application_submit(
+            visit=application.vessel_visit,
+            by=request.user,
+            expected_revision=revision,
+            **values,
+        )
+        return self._answer(application)

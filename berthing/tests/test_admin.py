@@ -1,4 +1,4 @@
-"""The admin shows every berthing model; berth plans are read-only there."""
+"""The admin shows every berthing model; berth applications and plans are read-only there."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from berthing import services
 from berthing.models import (
+    BerthApplication,
     BerthAssignment,
     BerthPlan,
     BerthWindow,
@@ -32,6 +33,7 @@ MODELS = [
     QuayCraneOutage,
     LineBerthTerms,
     BerthWindow,
+    BerthApplication,
     BerthPlan,
     BerthAssignment,
     CraneAllocation,
@@ -46,7 +48,16 @@ def admin_client(client, terminal):
 
 @pytest.fixture
 def data(quay, cranes, make_visit, planner, terminal, line_a):
-    make_visit(eta_h=5)
+    visit = make_visit(eta_h=5)
+    services.berth_application_submit(
+        visit=visit,
+        by=planner,
+        requested_arrival=visit.eta,
+        requested_departure=visit.etd,
+        expected_discharge_moves=0,
+        expected_load_moves=0,
+        remarks="Gangway on the port side.",
+    )
     plan = services.berth_plan_create_draft(quay=quay, user=planner)
     row = plan.assignments.get()
     CraneAllocationFactory(assignment=row, crane=cranes[0])
@@ -69,8 +80,10 @@ def test_the_admin_lists_and_shows_each_berthing_model(admin_client, data, model
     assert change.status_code == 200
 
 
-@pytest.mark.parametrize("model", [BerthPlan, BerthAssignment, CraneAllocation])
-def test_berth_plans_cannot_be_added_changed_or_deleted_in_the_admin(admin_client, data, model):
+@pytest.mark.parametrize("model", [BerthApplication, BerthPlan, BerthAssignment, CraneAllocation])
+def test_berth_applications_and_plans_cannot_be_added_changed_or_deleted_in_the_admin(
+    admin_client, data, model
+):
     meta = model._meta
     obj = model.objects.order_by("pk").first()
     add = admin_client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_add"))

@@ -73,6 +73,23 @@ def test_the_published_plan_places_the_week_without_conflicts(terminal, publishe
     assert all((r.vessel_visit.etb, r.vessel_visit.etd) == (r.berth_at, r.depart_at) for r in rows)
 
 
+def test_every_demo_visit_has_a_berth_application_asking_for_its_generated_schedule(terminal):
+    generated = {v.reference: v for v in build_plan(seed=3, now=NOW).visits}
+    visits = list(VesselVisit.objects.filter(terminal=terminal).select_related("berth_application"))
+    assert len(visits) == len(generated) == 12
+    for visit in visits:
+        application, spec = visit.berth_application, generated[visit.reference]
+        assert (application.requested_arrival, application.requested_departure) == (
+            spec.eta,
+            spec.etd,
+        )
+        assert (application.expected_discharge_moves, application.expected_load_moves) == (
+            visit.expected_discharge_moves,
+            visit.expected_load_moves,
+        )
+        assert application.revision == 1
+
+
 def test_the_seed_records_no_live_events(terminal):
     assert terminal.event_seq == 0
     assert not Event.objects.filter(terminal=terminal).exists()

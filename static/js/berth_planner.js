@@ -183,7 +183,7 @@ function rows() {
     id: a.id,
     name: a.visit.vessel,
     line: a.visit.line,
-    value: [Date.parse(a.berth_at), Date.parse(a.depart_at), a.start_m, a.end_m, Date.parse(a.visit.eta), Date.parse(a.visit.etd)],
+    value: [Date.parse(a.berth_at), Date.parse(a.depart_at), a.start_m, a.end_m, Date.parse(a.visit.eta), Date.parse(a.visit.requested_departure)],
     locked: a.locked,
     conflict: conflicts.has(String(a.visit.id)),
     cranes: craneCount(a),
@@ -193,7 +193,7 @@ function rows() {
 
 function renderVessel(params, api) {
   const d = params.context.rows[params.dataIndex];
-  const [berth, depart, start, end, eta, etd] = d.value;
+  const [berth, depart, start, end, eta, due] = d.value;
   const p0 = api.coord([berth, start]);
   const p1 = api.coord([depart, end]);
   const rect = { x: p0[0], y: p0[1], width: Math.max(2, p1[0] - p0[0]), height: Math.max(2, p1[1] - p0[1]) };
@@ -226,9 +226,9 @@ function renderVessel(params, api) {
   if (etaP[0] >= params.coordSys.x && etaP[0] <= params.coordSys.x + params.coordSys.width) {
     children.push({ type: "polygon", shape: { points: [[etaP[0], etaP[1] - 1], [etaP[0] - 6, etaP[1] - 10], [etaP[0] + 6, etaP[1] - 10]] }, style: { fill: "#333" }, silent: true });
   }
-  const etdP = api.coord([etd, start]);
-  if (etdP[0] >= params.coordSys.x && etdP[0] <= params.coordSys.x + params.coordSys.width) {
-    children.push({ type: "line", shape: { x1: etdP[0], y1: p0[1], x2: etdP[0], y2: p1[1] }, style: { stroke: "#c00", lineWidth: 2 }, silent: true });
+  const dueP = api.coord([due, start]);
+  if (dueP[0] >= params.coordSys.x && dueP[0] <= params.coordSys.x + params.coordSys.width) {
+    children.push({ type: "line", shape: { x1: dueP[0], y1: p0[1], x2: dueP[0], y2: p1[1] }, style: { stroke: "#c00", lineWidth: 2 }, silent: true });
   }
   return { type: "group", children };
 }
@@ -317,7 +317,7 @@ function renderDetails() {
       <dt>ETA</dt><dd>${a.visit.eta.slice(0, 16).replace("T", " ")}</dd>
       <dt>Berth</dt><dd>${a.berth_at.slice(0, 16).replace("T", " ")}</dd>
       <dt>Depart</dt><dd>${a.depart_at.slice(0, 16).replace("T", " ")}</dd>
-      <dt>Requested</dt><dd>${a.visit.etd.slice(0, 16).replace("T", " ")}</dd>
+      <dt>Requested</dt><dd>${a.visit.requested_departure.slice(0, 16).replace("T", " ")}</dd>
       <dt>Moves</dt><dd>${a.visit.moves}</dd>
       <dt>Cranes</dt><dd>${esc(cranes)}</dd>
     </dl>
@@ -504,6 +504,13 @@ function onEvent(e) {
     }
     if (!state.plans.some((x) => x.id === p.plan) || p.change === "published" || p.change === "superseded") {
       loadPlans(state.plan ? state.plan.id : undefined);
+    }
+    return;
+  }
+  if (e.type === "berth.application_changed") {
+    // A line changed its requested window or moves: reload to show the new requested departure.
+    if (state.plan && !state.drag && state.plan.assignments.some((a) => a.visit.id === p.visit)) {
+      loadPlan(state.plan.id);
     }
     return;
   }

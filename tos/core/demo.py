@@ -1524,7 +1524,8 @@ def _write_plan(plan: DemoPlan) -> tuple[Terminal, tuple[str, ...]]:
 
 
 def _write_berth_plan(terminal: Terminal, plan: DemoPlan) -> None:
-    """Line berth terms, two weekly berth windows, one crane maintenance, and the quay's published
+    """Line berth terms, a berth application per visit (its ETA, ETD and moves as generated), two
+    weekly berth windows, one crane maintenance, and the quay's published
     berth plan of the visits in port or due within the week, built through the berthing services:
     a draft places each visit at its ETB until its ETD (:func:`schedule_berths` made those
     conflict-free), the plan solver allocates the cranes with every placement held, the checker
@@ -1554,6 +1555,17 @@ def _write_berth_plan(terminal: Terminal, plan: DemoPlan) -> None:
             )
         )
     with events.suppressed():
+        # Each line's berth application: the visit's schedule as generated, so that lateness
+        # stays measured against the ETD the line asked for once publishing rewrites the ETDs.
+        for visit in VesselVisit.objects.filter(terminal=terminal).order_by("pk"):
+            services.berth_application_submit(
+                visit=visit,
+                by=None,
+                requested_arrival=visit.eta,
+                requested_departure=visit.etd,
+                expected_discharge_moves=visit.expected_discharge_moves,
+                expected_load_moves=visit.expected_load_moves,
+            )
         draft = services.berth_plan_create_draft(quay=quay, user=None, horizon_start=plan.now)
         rows = list(
             draft.assignments.select_related("vessel_visit__vessel", "vessel_visit__line").order_by(
