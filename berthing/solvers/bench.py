@@ -1,10 +1,12 @@
 """Benchmark command for the berth-planning solvers (DESIGN.md §7)::
 
     python -m berthing.solvers.bench --set ../shared/benchmarks/bap/lalla_ruiz_2012_dbap \\
-        --time-limit 60 [--limit N] [--solutions DIR] [--workers 2] [--problem dbap|qcsp]
+        --time-limit 60 [--match GLOB] [--limit N] [--solutions DIR] [--workers 2] \\
+        [--problem dbap|qcsp]
 
 prints ``instance,objective,bound,best_known,gap_pct,seconds,status`` per instance in file-name
-order and a final ``#`` summary line. The problem is recognised from the set's ``SOURCE.md`` (or
+order and a final ``#`` summary line. ``--match`` keeps the instances whose name matches a
+shell pattern (``f55*``). The problem is recognised from the set's ``SOURCE.md`` (or
 its folder name); ``--problem`` overrides.
 
 Every result is checked by the independent checker of :mod:`berthing.solvers.check`; a result
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import fnmatch
 import importlib
 import json
 import sys
@@ -63,6 +66,7 @@ def run(
     *,
     time_limit: float,
     limit: int | None,
+    match: str | None = None,
     solutions: Path | None,
     workers: int,
     out=sys.stdout,
@@ -70,7 +74,11 @@ def run(
     module_name, check_module, check_name = PROBLEMS[problem]
     module: ModuleType = importlib.import_module(module_name)
     check = getattr(importlib.import_module(check_module), check_name)
-    files = module.instance_files(set_dir)[: limit or None]
+    files = [
+        path
+        for path in module.instance_files(set_dir)
+        if match is None or fnmatch.fnmatch(module.instance_name(path), match)
+    ][: limit or None]
     best_known = module.read_best_known(set_dir)
     if solutions:
         solutions.mkdir(parents=True, exist_ok=True)
@@ -131,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m berthing.solvers.bench", description=__doc__)
     parser.add_argument("--set", required=True, type=Path, help="a benchmark set folder")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per instance")
+    parser.add_argument("--match", help="only instances whose name matches this pattern")
     parser.add_argument("--limit", type=int, help="only the first N instances")
     parser.add_argument("--solutions", type=Path, help="write DIR/<instance>.json")
     parser.add_argument("--workers", type=int, default=2)
@@ -143,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         args.set,
         time_limit=args.time_limit,
         limit=args.limit,
+        match=args.match,
         solutions=args.solutions,
         workers=args.workers,
     )

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from ortools.linear_solver import pywraplp
-from ortools.sat.python import cp_model
+import scipy.sparse as sp
+from ortools.linear_solver.python import model_builder_helper as mbh
 
 from berthing.solvers.check.dbap import check_dbap
 
@@ -133,8 +133,8 @@ def solution_json(instance: Instance, result: Result) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
-# Solver: a time-indexed LP by column generation for the bound, reduced-cost fixing, and CP-SAT
-# on the columns that can still be part of an improving solution.
+# Solver: the time-indexed LP for the bound and reduced costs, then branch and bound on the
+# columns that can still be part of an improving schedule, widened until that is proven.
 # --------------------------------------------------------------------------------------------
 
 
@@ -165,171 +165,114 @@ def greedy(instance: Instance) -> list[Placement] | None:
     return out
 
 
-class _LinearRelaxation:
-    """The time-indexed LP, solved by column generation with GLOP.
+class _TimeIndexed:
+    """Every column x[i, k, t] (vessel i starts at berth k at time t) of the time-indexed model
+    as one sparse matrix. Rows: vessel i starts exactly once (rows ``0..n-1``); berth k is
+    busy with at most one vessel in time unit u (row ``n + k * horizon + u``)."""
 
-    Rows: each vessel starts exactly once; each berth-time unit is covered by at most one
-    vessel. Columns x[i, k, t] are priced analytically from the duals (prefix sums over time),
-    so the full column set, often a million columns, is never built."""
-
-    def __init__(self, instance: Instance, seed: Sequence[Placement]) -> None:
+    def __init__(self, instance: Instance) -> None:
         self.instance = instance
-        self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        n = instance.vessels
         self.horizon = max(instance.berth_close) + 1
-        self.assign = [self.lp.Constraint(1, 1) for _ in range(instance.vessels)]
-        self.cover = [
-            [self.lp.Constraint(-self.lp.infinity(), 1) for _ in range(self.horizon)]
-            for _ in range(instance.berths)
-        ]
-        self.columns: set[tuple[int, int, int]] = set()
-        big = 10 * (sum(instance.weight) * self.horizon + 1)
-        for row in self.assign:  # artificial columns keep every restricted LP feasible
-            artificial = self.lp.NumVar(0, 1, "")
-            row.SetCoefficient(artificial, 1)
-            self.lp.Objective().SetCoefficient(artificial, big)
-        for p in seed:
-            self._add(p.vessel, p.berth, p.start)
-        self.windows = {
-            (i, k): w
-            for i in range(instance.vessels)
-            for k in range(instance.berths)
-            if (w := instance.window(i, k)) is not None
+        self.rows = n + instance.berths * self.horizon
+        vessel, berth, start, rows, lengths = [], [], [], [], []
+        for i in range(n):
+            for k in range(instance.berths):
+                if (w := instance.window(i, k)) is None:
+                    continue
+                h = instance.handling[i][k]
+                t = np.arange(w[0], w[1] + 1)
+                vessel.append(np.full(t.size, i))
+                berth.append(np.full(t.size, k))
+                start.append(t)
+                block = np.empty((t.size, h + 1), dtype=np.int64)
+                block[:, 0] = i
+                block[:, 1:] = n + k * self.horizon + t[:, None] + np.arange(h)[None, :]
+                rows.append(block.ravel())
+                lengths.append(np.full(t.size, h + 1))
+        if not vessel:
+            vessel = berth = start = rows = lengths = [np.zeros(0, dtype=np.int64)]
+        self.vessel = np.concatenate(vessel)
+        self.berth = np.concatenate(berth)
+        self.start = np.concatenate(start)
+        handling = np.array(
+            [[h if h is not None else 0 for h in row] for row in instance.handling], dtype=np.int64
+        ).reshape(n, instance.berths)
+        weight = np.array(instance.weight, dtype=np.int64)
+        arrival = np.array(instance.arrival, dtype=np.int64)
+        self.cost = (
+            weight[self.vessel]
+            * (self.start + handling[self.vessel, self.berth] - arrival[self.vessel])
+        ).astype(float)
+        pointers = np.concatenate(([0], np.cumsum(np.concatenate(lengths))))
+        indices = np.concatenate(rows)
+        self.matrix = sp.csc_matrix(
+            (np.ones(indices.size), indices, pointers), shape=(self.rows, self.vessel.size)
+        )
+        self.index = {
+            (int(i), int(k), int(t)): j
+            for j, (i, k, t) in enumerate(zip(self.vessel, self.berth, self.start, strict=True))
         }
+        self.row_lower = np.concatenate((np.ones(n), np.full(self.rows - n, -np.inf)))
 
-    def _add(self, i: int, k: int, t: int) -> None:
-        if (i, k, t) in self.columns:
-            return
-        self.columns.add((i, k, t))
-        var = self.lp.NumVar(0, 1, "")
-        self.lp.Objective().SetCoefficient(var, _cost(self.instance, i, k, t))
-        self.assign[i].SetCoefficient(var, 1)
-        for u in range(t, t + self.instance.handling[i][k]):
-            self.cover[k][u].SetCoefficient(var, 1)
+    def columns_of(self, placements: Sequence[Placement]) -> np.ndarray:
+        return np.array(
+            [self.index[p.vessel, p.berth, p.start] for p in placements], dtype=np.int64
+        )
 
-    def reduced_costs(self) -> dict[tuple[int, int], tuple[int, np.ndarray]]:
-        """(i, k) -> (first start, reduced cost of each start in the window) at current duals."""
-        inst = self.instance
-        u = [row.dual_value() for row in self.assign]
-        prefix = [
-            np.concatenate(([0.0], np.cumsum([row.dual_value() for row in rows])))
-            for rows in self.cover
+    def _model(self, columns: np.ndarray) -> mbh.ModelBuilderHelper:
+        model = mbh.ModelBuilderHelper()
+        model.fill_model_from_sparse_data(
+            np.zeros(columns.size),
+            np.ones(columns.size),
+            self.cost[columns],
+            self.row_lower,
+            np.ones(self.rows),
+            self.matrix[:, columns].tocsr(),
+        )
+        return model
+
+    def relaxation(self, seconds: float) -> tuple[float, np.ndarray] | str:
+        """The LP optimum and every column's reduced cost (Buhrkal et al. 2011 found this LP very
+        tight for the DBAP); "infeasible" when no schedule exists, "unknown" when out of time."""
+        solver = mbh.ModelSolverHelper("glop")
+        solver.set_time_limit_in_seconds(max(0.1, seconds))
+        solver.solve(self._model(np.arange(self.cost.size)))
+        if solver.status() == mbh.SolveStatus.INFEASIBLE:
+            return "infeasible"
+        if solver.status() != mbh.SolveStatus.OPTIMAL:
+            return "unknown"
+        duals = np.asarray(solver.dual_values())
+        return solver.objective_value(), self.cost - self.matrix.T @ duals
+
+    def branch_and_bound(
+        self, columns: np.ndarray, *, hint: np.ndarray, seconds: float, workers: int
+    ) -> tuple[bool, np.ndarray | None, float]:
+        """SCIP on the 0/1 model over ``columns``, started from the columns in ``hint``:
+        (proven optimal over these columns, chosen columns or None, best bound)."""
+        model = self._model(columns)
+        for j in range(columns.size):
+            model.set_var_integrality(j, True)
+        chosen = set(hint.tolist())
+        for j, column in enumerate(columns.tolist()):
+            model.add_hint(j, 1.0 if column in chosen else 0.0)
+        solver = mbh.ModelSolverHelper("scip")
+        solver.set_time_limit_in_seconds(max(0.1, seconds))
+        solver.set_solver_specific_parameters(f"parallel/maxnthreads = {workers}")
+        solver.solve(model)
+        status = solver.status()
+        if status == mbh.SolveStatus.INFEASIBLE:
+            return True, None, float("inf")
+        if status not in (mbh.SolveStatus.OPTIMAL, mbh.SolveStatus.FEASIBLE):
+            return False, None, -float("inf")
+        values = np.asarray(solver.variable_values())
+        found = columns[values > 0.5]
+        return status == mbh.SolveStatus.OPTIMAL, found, solver.best_objective_bound()
+
+    def placements(self, columns: np.ndarray) -> list[Placement]:
+        return [
+            Placement(int(self.vessel[j]), int(self.berth[j]), int(self.start[j])) for j in columns
         ]
-        out = {}
-        for (i, k), (lo, hi) in self.windows.items():
-            h = inst.handling[i][k]
-            t = np.arange(lo, hi + 1)
-            cost = inst.weight[i] * (t + h - inst.arrival[i])
-            out[i, k] = (lo, cost - u[i] - (prefix[k][t + h] - prefix[k][t]))
-        return out
-
-    def solve(self, deadline: float, per_pair: int = 3) -> float | None:
-        """Column generation to LP optimality; the LP value, or None if out of time."""
-        self.lp.Objective().SetMinimization()
-        while True:
-            self.lp.SetTimeLimit(max(1, int((deadline - time.monotonic()) * 1000)))
-            if self.lp.Solve() != pywraplp.Solver.OPTIMAL:
-                return None
-            added = 0
-            for (i, k), (lo, rc) in self.reduced_costs().items():
-                negative = np.flatnonzero(rc < -1e-7)
-                if negative.size:
-                    for j in negative[np.argsort(rc[negative])[:per_pair]]:
-                        self._add(i, k, lo + int(j))
-                        added += 1
-            if not added:
-                return self.lp.Objective().Value()
-            if time.monotonic() > deadline:
-                return None
-
-
-def _columns_within(
-    costs: dict[tuple[int, int], tuple[int, np.ndarray]], gap: float
-) -> list[tuple[int, int, int]]:
-    return [
-        (i, k, lo + int(j))
-        for (i, k), (lo, rc) in costs.items()
-        for j in np.flatnonzero(rc <= gap + 1e-6)
-    ]
-
-
-def _incumbent(
-    instance: Instance,
-    columns: Sequence[tuple[int, int, int]],
-    *,
-    hint: Sequence[Placement],
-    seconds: float,
-    workers: int,
-) -> list[Placement]:
-    """CP-SAT (its LNS finds good schedules fast) on the time-indexed model over ``columns``;
-    the best schedule found, or [] if none."""
-    model = cp_model.CpModel()
-    by_vessel: dict[int, list[cp_model.IntVar]] = {}
-    cover: dict[tuple[int, int], list[cp_model.IntVar]] = {}
-    var = {}
-    for i, k, t in columns:
-        x = model.new_bool_var(f"x{i}_{k}_{t}")
-        var[i, k, t] = x
-        by_vessel.setdefault(i, []).append(x)
-        for u in range(t, t + instance.handling[i][k]):
-            cover.setdefault((k, u), []).append(x)
-    if len(by_vessel) < instance.vessels:
-        return []
-    for lits in by_vessel.values():
-        model.add_exactly_one(lits)
-    for lits in cover.values():
-        if len(lits) > 1:
-            model.add_at_most_one(lits)
-    model.minimize(sum(_cost(instance, i, k, t) * x for (i, k, t), x in var.items()))
-    chosen = {(p.vessel, p.berth, p.start) for p in hint}
-    for key, x in var.items():
-        model.add_hint(x, key in chosen)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, seconds)
-    solver.parameters.num_workers = workers
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return []
-    return [Placement(i, k, t) for (i, k, t), x in var.items() if solver.boolean_value(x)]
-
-
-def _prove(
-    instance: Instance,
-    columns: Sequence[tuple[int, int, int]],
-    *,
-    hint: Sequence[Placement],
-    seconds: float,
-    workers: int,
-) -> tuple[str, list[Placement], float]:
-    """Branch and bound (SCIP) on the time-indexed model over ``columns``, started from
-    ``hint``: ("optimal", best, bound) when it proved the best schedule over these columns,
-    else ("feasible" or "unknown", best found, bound); "infeasible" when there is none."""
-    mip = pywraplp.Solver.CreateSolver("SCIP")
-    mip.SetNumThreads(workers)
-    objective = mip.Objective()
-    assign = [mip.Constraint(1, 1) for _ in range(instance.vessels)]
-    cover: dict[tuple[int, int], pywraplp.Constraint] = {}
-    var = {}
-    for i, k, t in columns:
-        x = mip.BoolVar("")
-        var[i, k, t] = x
-        objective.SetCoefficient(x, _cost(instance, i, k, t))
-        assign[i].SetCoefficient(x, 1)
-        for u in range(t, t + instance.handling[i][k]):
-            if (k, u) not in cover:
-                cover[k, u] = mip.Constraint(0, 1)
-            cover[k, u].SetCoefficient(x, 1)
-    objective.SetMinimization()
-    if hint:
-        chosen = {(p.vessel, p.berth, p.start) for p in hint}
-        mip.SetHint(list(var.values()), [float(key in chosen) for key in var])
-    mip.SetTimeLimit(max(100, int(seconds * 1000)))
-    status = mip.Solve()
-    if status == pywraplp.Solver.INFEASIBLE:
-        return "infeasible", [], float("inf")
-    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        return "unknown", [], objective.BestBound()
-    found = [Placement(i, k, t) for (i, k, t), x in var.items() if x.solution_value() > 0.5]
-    state = "optimal" if status == pywraplp.Solver.OPTIMAL else "feasible"
-    return state, found, objective.BestBound()
 
 
 def solve(
@@ -341,68 +284,51 @@ def solve(
 ) -> Result:
     """Solve to proven optimality when time allows.
 
-    1. The LP relaxation of the time-indexed model (Buhrkal et al. 2011 found it very tight for
-       the DBAP), solved by column generation, gives a lower bound ``lb`` and reduced costs.
-    2. CP-SAT looks for a good schedule ``UB`` among the columns of small reduced cost.
-    3. Any schedule using a column of reduced cost above ``UB - lb`` costs more than ``UB``
-       (reduced-cost fixing); so the optimum of a branch and bound (SCIP, warm-started from the
-       incumbent) over the remaining columns is the optimum of the whole problem.
+    1. The LP relaxation of the time-indexed model gives a lower bound ``lp`` and every
+       column's reduced cost ``rc``.
+    2. A schedule that uses a column costs at least ``lp + rc`` of it. So branch and bound over
+       the columns with ``rc <= g`` finds the optimum of the whole problem as soon as the best
+       schedule it finds costs at most ``lp + g``; while it does not, any better schedule must
+       use a column with ``rc > g`` and therefore costs more than ``lp + g``, which is a lower
+       bound, and ``g`` is widened to the incumbent's gap.
     """
     started = time.monotonic()
     deadline = started + time_limit
     seed = list(hint) if hint else (greedy(instance) or [])
     best = seed if seed and not _violations(instance, seed) else []
 
-    def upper() -> int | None:
-        return objective_of(instance, best) if best else None
-
-    relaxation = _LinearRelaxation(instance, best)
-    lp_value = relaxation.solve(deadline)
-    if lp_value is None:
-        return _result(instance, "feasible" if best else "unknown", best, None, started)
-    if lp_value > 1e6 * max(1, instance.vessels):  # an artificial column stayed in the LP
+    model = _TimeIndexed(instance)
+    relaxed = model.relaxation(deadline - time.monotonic())
+    if relaxed == "infeasible":
         return _result(instance, "infeasible", [], None, started)
-    lower = int(np.ceil(lp_value - 1e-6))
-    costs = relaxation.reduced_costs()
-
-    gap = max(2.0, 0.002 * lower)
-    while not (best and upper() <= lower):
-        left = deadline - time.monotonic()
-        if left <= 0:
+    if isinstance(relaxed, str):
+        return _result(instance, "feasible" if best else "unknown", best, None, started)
+    lp, reduced = relaxed
+    lower = int(np.ceil(lp - 1e-6))
+    best_columns = model.columns_of(best) if best else np.zeros(0, dtype=np.int64)
+    gap = max(1.0, 0.001 * lp)
+    while (left := deadline - time.monotonic()) > 0:
+        upper = objective_of(instance, best) if best else None
+        if upper is not None and upper <= lower:
             break
-        found = _incumbent(
-            instance,
-            sorted(set(_columns_within(costs, gap)) | {(p.vessel, p.berth, p.start) for p in best}),
-            hint=best,
-            seconds=min(left, max(2.0, 0.15 * time_limit)),
-            workers=workers,
+        columns = np.union1d(np.flatnonzero(reduced <= gap + 1e-6), best_columns)
+        proven, found, bound = model.branch_and_bound(
+            columns, hint=best_columns, seconds=left, workers=workers
         )
-        if found and (not best or objective_of(instance, found) < upper()):
-            best = found
-        if best:
+        if found is not None and (upper is None or model.cost[found].sum() < upper - 0.5):
+            best, best_columns = model.placements(found), found
+        # A better schedule uses only these columns (so costs at least ``bound``) or one more
+        # column, which costs more than ``lp + gap``.
+        lower = max(lower, int(np.ceil(min(bound, lp + gap) - 1e-6)))
+        if not proven:
             break
-        gap *= 4  # no schedule among these columns yet: widen the set
+        upper = objective_of(instance, best) if best else None
+        gap = min(upper - lp, 8 * gap) if upper is not None and upper - lp > gap else 4 * gap
     if not best:
         return _result(instance, "unknown", [], lower, started)
-    if upper() <= lower:
-        return _result(instance, "optimal", best, lower, started)
-    left = deadline - time.monotonic()
-    if left <= 0:
-        return _result(instance, "feasible", best, lower, started)
-
-    state, found, bound = _prove(
-        instance,
-        _columns_within(costs, upper() - lp_value),
-        hint=best,
-        seconds=left,
-        workers=workers,
-    )
-    if found and objective_of(instance, found) < upper():
-        best = found
-    if state in ("optimal", "infeasible"):
-        return _result(instance, "optimal", best, upper(), started)
-    bound = max(lower, int(np.ceil(bound - 1e-6))) if state != "unknown" else lower
-    return _result(instance, "feasible", best, min(bound, upper()), started)
+    upper = objective_of(instance, best)
+    status = "optimal" if upper <= lower else "feasible"
+    return _result(instance, status, best, min(lower, upper), started)
 
 
 def _violations(instance: Instance, placements: Sequence[Placement]) -> list[str]:
