@@ -847,6 +847,21 @@ def _placement_changed(new: BerthAssignment, old: BerthAssignment | None) -> boo
     )
 
 
+def _application_from_visit(visit: VesselVisit) -> BerthApplication:
+    """Record what a visit without a berth application asked for (its ETA, ETD and moves)
+    before a publish overwrites its ETD, so later plans still measure lateness against it."""
+    application = BerthApplication(
+        vessel_visit=visit,
+        requested_arrival=visit.eta,
+        requested_departure=visit.etd,
+        expected_discharge_moves=visit.expected_discharge_moves,
+        expected_load_moves=visit.expected_load_moves,
+        remarks="Recorded from the visit's ETA and ETD when a berth plan was first published.",
+    )
+    _save(application)
+    return application
+
+
 @transaction.atomic
 def berth_plan_publish(*, plan: BerthPlan, user: User | None, expected_revision: int) -> BerthPlan:
     """Make a draft the quay's berth plan.
@@ -946,11 +961,18 @@ def berth_plan_publish(*, plan: BerthPlan, user: User | None, expected_revision:
             "validation_error", "; ".join(exc.messages), details=getattr(exc, "message_dict", {})
         ) from exc
 
+    applied = set(
+        BerthApplication.objects.filter(
+            vessel_visit_id__in=[row.vessel_visit_id for row in new_rows]
+        ).values_list("vessel_visit_id", flat=True)
+    )
     for row in new_rows:
         visit = row.vessel_visit
         if visit.phase not in PLANNABLE_PHASES:
             continue
         if (visit.etb, visit.etd) != (row.berth_at, row.depart_at):
+            if visit.pk not in applied:
+                _application_from_visit(visit)
             vessel_visit_update(visit=visit, by=user, etb=row.berth_at, etd=row.depart_at)
 
     if previous is not None:

@@ -538,6 +538,28 @@ def test_a_visit_without_an_application_falls_back_to_its_etd(quay, cranes, make
     assert instance.vessels[0].due_min == mapping.minutes(visit.etd)
 
 
+def test_a_publish_keeps_the_etd_of_a_visit_without_application_as_its_request(
+    quay, cranes, make_visit, planner
+):
+    visit = make_visit(eta_h=10, stay_h=20, name="ECHO")
+    asked = visit.etd
+    draft = services.berth_plan_create_draft(quay=quay, user=planner)
+    row = draft.assignments.get()
+    services.berth_assignment_move(
+        assignment=row, user=planner, berth_at=row.berth_at + 2 * H, expected_revision=1
+    )
+    draft.refresh_from_db()
+    services.berth_plan_publish(plan=draft, user=planner, expected_revision=draft.revision)
+
+    visit.refresh_from_db()
+    assert visit.etd == asked + 2 * H
+    assert visit.berth_application.requested_departure == asked
+    assert visit.berth_application.requested_arrival == visit.eta
+    second = services.berth_plan_create_draft(quay=quay, user=planner)
+    instance, mapping = plan_instance(second)
+    assert instance.vessels[0].due_min == mapping.minutes(asked)
+
+
 def test_the_planner_reads_the_applications_moves(quay, cranes, alpha, agent_a, planner):
     _submit(alpha, agent_a, expected_discharge_moves=300, expected_load_moves=250)
     vessel_visit_update(visit=alpha, by=planner, expected_discharge_moves=0, expected_load_moves=0)
