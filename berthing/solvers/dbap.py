@@ -29,6 +29,11 @@ from ortools.linear_solver.python import model_builder_helper as mbh
 from berthing.solvers.check.dbap import check_dbap
 
 FORBIDDEN = 99999
+#: Above this many columns the LP takes minutes (Kramer's f200x15 has 820,000 and GLOP had not
+#: solved it after 200 s); a Lagrangian bound is used instead.
+LP_COLUMNS = 300_000
+#: Branch and bound proves the time-indexed model over up to about this many columns in seconds.
+PROOF_COLUMNS = 12_000
 
 
 @dataclass(frozen=True)
@@ -232,7 +237,7 @@ class _TimeIndexed:
         )
         return model
 
-    def relaxation(self, seconds: float) -> tuple[float, np.ndarray] | str:
+    def relaxation(self, seconds: float) -> tuple[float, np.ndarray, np.ndarray] | str:
         """The LP optimum and every column's reduced cost (Buhrkal et al. 2011 found this LP very
         tight for the DBAP); "infeasible" when no schedule exists, "unknown" when out of time."""
         solver = mbh.ModelSolverHelper("glop")
@@ -243,7 +248,51 @@ class _TimeIndexed:
         if solver.status() != mbh.SolveStatus.OPTIMAL:
             return "unknown"
         duals = np.asarray(solver.dual_values())
-        return solver.objective_value(), self.cost - self.matrix.T @ duals
+        primal = np.asarray(solver.variable_values())
+        return solver.objective_value(), self.cost - self.matrix.T @ duals, primal
+
+    def lagrangian(self, upper: float, seconds: float) -> tuple[float, np.ndarray, np.ndarray]:
+        """A lower bound and reduced costs for models too big for the LP in time: the berth
+        rows are relaxed with multipliers ``λ >= 0`` (subgradient steps towards ``upper``), each
+        vessel then takes its cheapest column, and ``L(λ) = -Σλ + Σ_i min_j (c_j + Σλ over j's
+        time units)`` is a lower bound for every ``λ >= 0``. A schedule using column j costs at
+        least ``L + (c_j + λ·a_j - min of its vessel)``, which is what reduced-cost fixing needs."""
+        deadline = time.monotonic() + seconds
+        n = self.instance.vessels
+        cover = self.matrix[n:, :]
+        spread = cover.T.tocsr()
+        first = np.flatnonzero(np.r_[True, self.vessel[1:] != self.vessel[:-1]])
+        ends = np.r_[first[1:], self.cost.size]
+        multipliers = np.zeros(cover.shape[0])
+        best_value, best_reduced = -np.inf, self.cost.copy()
+        best_chosen = np.zeros(self.cost.size)
+        step, stalled = 0.5, 0
+        while time.monotonic() < deadline and step > 1e-4:
+            priced = self.cost + spread @ multipliers
+            cheapest = np.minimum.reduceat(priced, first)
+            value = cheapest.sum() - multipliers.sum()
+            chosen = first + np.array(
+                [int(np.argmin(priced[a:b])) for a, b in zip(first, ends, strict=True)]
+            )
+            if value > best_value + 1e-9:
+                best_value, stalled = value, 0
+                best_reduced = priced - np.repeat(cheapest, ends - first)
+                best_chosen[:] = 0.0
+                best_chosen[chosen] = 1.0
+            else:
+                stalled += 1
+                if stalled >= 20:
+                    step, stalled = step / 2, 0
+            used = np.bincount(cover[:, chosen].indices, minlength=cover.shape[0])
+            direction = used - 1.0
+            direction[(multipliers <= 0) & (direction < 0)] = 0.0  # projected on λ >= 0
+            norm = float(direction @ direction)
+            if norm == 0:
+                break
+            multipliers = np.maximum(
+                0.0, multipliers + step * max(upper - value, 1.0) / norm * direction
+            )
+        return best_value, best_reduced, best_chosen
 
     def branch_and_bound(
         self, columns: np.ndarray, *, hint: np.ndarray, seconds: float, workers: int
@@ -269,6 +318,71 @@ class _TimeIndexed:
         found = columns[values > 0.5]
         return status == mbh.SolveStatus.OPTIMAL, found, solver.best_objective_bound()
 
+    def guided(self, weights: np.ndarray) -> list[Placement] | None:
+        """List scheduling led by a relaxation: vessels in the order of their mean start in
+        ``weights`` (LP values), each at the berth and the first idle stretch where it finishes
+        soonest, the berth the relaxation prefers on ties."""
+        inst = self.instance
+        mean_start = np.bincount(self.vessel, weights * self.start, minlength=inst.vessels)
+        mass = np.bincount(self.vessel, weights, minlength=inst.vessels)
+        mean_start = np.where(mass > 0, mean_start / np.maximum(mass, 1e-9), inst.arrival)
+        berth_mass = np.zeros((inst.vessels, inst.berths))
+        np.add.at(berth_mass, (self.vessel, self.berth), weights)
+        busy: list[list[tuple[int, int]]] = [[] for _ in range(inst.berths)]
+        out = []
+        for i in sorted(range(inst.vessels), key=lambda i: (mean_start[i], inst.arrival[i], i)):
+            choice = None
+            for k in range(inst.berths):
+                if (w := inst.window(i, k)) is None:
+                    continue
+                h, t = inst.handling[i][k], w[0]
+                for s, e in busy[k]:
+                    if e <= t:
+                        continue
+                    if s >= t + h:
+                        break
+                    t = e
+                if t <= w[1]:
+                    key = (t + h, -berth_mass[i, k])
+                    if choice is None or key < choice[0]:
+                        choice = (key, k, t)
+            if choice is None:
+                return None
+            _, k, t = choice
+            busy[k].append((t, t + inst.handling[i][k]))
+            busy[k].sort()
+            out.append(Placement(i, k, t))
+        return out
+
+    def improve(
+        self, columns: np.ndarray, allowed: np.ndarray, *, deadline: float, workers: int
+    ) -> np.ndarray:
+        """Large-neighbourhood search: free the vessels of a sliding window of start times,
+        keep the others where they are, and let branch and bound re-place the window among the
+        ``allowed`` columns; a pass that improves nothing widens the window."""
+        size = min(12, self.instance.vessels)
+        while time.monotonic() < deadline:
+            improved = False
+            order = columns[np.argsort(self.start[columns], kind="stable")]
+            for first in range(0, max(1, order.size - size // 2), size // 2):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                free = np.isin(self.vessel, self.vessel[order[first : first + size]])
+                _, found, _ = self.branch_and_bound(
+                    np.union1d(np.flatnonzero(free & allowed), columns),
+                    hint=columns,
+                    seconds=min(left, 5.0),
+                    workers=workers,
+                )
+                if found is not None and self.cost[found].sum() < self.cost[columns].sum() - 0.5:
+                    columns, improved = found, True
+            if not improved:
+                if size >= min(24, self.instance.vessels):
+                    break
+                size = min(24, self.instance.vessels, size * 3 // 2)
+        return columns
+
     def placements(self, columns: np.ndarray) -> list[Placement]:
         return [
             Placement(int(self.vessel[j]), int(self.berth[j]), int(self.start[j])) for j in columns
@@ -285,12 +399,17 @@ def solve(
     """Solve to proven optimality when time allows.
 
     1. The LP relaxation of the time-indexed model gives a lower bound ``lp`` and every
-       column's reduced cost ``rc``.
+       column's reduced cost ``rc`` (for models too big for the LP, a Lagrangian bound and its
+       reduced costs instead). List scheduling in the order of the LP's start times gives a
+       first schedule.
     2. A schedule that uses a column costs at least ``lp + rc`` of it. So branch and bound over
        the columns with ``rc <= g`` finds the optimum of the whole problem as soon as the best
        schedule it finds costs at most ``lp + g``; while it does not, any better schedule must
        use a column with ``rc > g`` and therefore costs more than ``lp + g``, which is a lower
-       bound, and ``g`` is widened to the incumbent's gap.
+       bound, and ``g`` is widened towards the incumbent's gap.
+    3. While the incumbent is too far from the bound for such a proof, a large-neighbourhood
+       search (branch and bound re-placing a window of vessels) improves it, first for a share of
+       the time and, when no proof comes within reach, for the rest.
     """
     started = time.monotonic()
     deadline = started + time_limit
@@ -298,22 +417,48 @@ def solve(
     best = seed if seed and not _violations(instance, seed) else []
 
     model = _TimeIndexed(instance)
-    relaxed = model.relaxation(deadline - time.monotonic())
+    if model.cost.size <= LP_COLUMNS:
+        relaxed = model.relaxation(deadline - time.monotonic())
+    else:
+        upper = objective_of(instance, best) if best else float(model.cost.max() * instance.vessels)
+        relaxed = model.lagrangian(upper, 0.4 * (deadline - time.monotonic()))
     if relaxed == "infeasible":
         return _result(instance, "infeasible", [], None, started)
     if isinstance(relaxed, str):
         return _result(instance, "feasible" if best else "unknown", best, None, started)
-    lp, reduced = relaxed
+    lp, reduced, weights = relaxed
     lower = int(np.ceil(lp - 1e-6))
+    guided = model.guided(weights)
+    if guided and (not best or objective_of(instance, guided) < objective_of(instance, best)):
+        best = guided
     best_columns = model.columns_of(best) if best else np.zeros(0, dtype=np.int64)
-    gap = max(1.0, 0.001 * lp)
+
+    def widened(gap: float) -> float:
+        """The incumbent's gap to the LP (a proving round) when that leaves few enough
+        columns for branch and bound, else a larger step towards it."""
+        target = objective_of(instance, best) - lp if best else np.inf
+        if np.count_nonzero(reduced <= target + 1e-6) <= PROOF_COLUMNS:
+            return target
+        return min(target, 4 * gap)
+
+    if best and np.count_nonzero(reduced <= objective_of(instance, best) - lp) > PROOF_COLUMNS:
+        # Too far from the bound to prove directly: improve the schedule first.
+        best_columns = model.improve(
+            best_columns,
+            reduced <= max(20.0, 0.01 * lp),
+            deadline=time.monotonic() + 0.3 * (deadline - time.monotonic()),
+            workers=workers,
+        )
+        best = model.placements(best_columns)
+    gap = widened(max(1.0, 0.001 * lp) / 4)
     while (left := deadline - time.monotonic()) > 0:
         upper = objective_of(instance, best) if best else None
         if upper is not None and upper <= lower:
             break
         columns = np.union1d(np.flatnonzero(reduced <= gap + 1e-6), best_columns)
+        proving = upper is not None and upper - lp <= gap + 1e-6
         proven, found, bound = model.branch_and_bound(
-            columns, hint=best_columns, seconds=left, workers=workers
+            columns, hint=best_columns, seconds=left if proving else 0.5 * left, workers=workers
         )
         if found is not None and (upper is None or model.cost[found].sum() < upper - 0.5):
             best, best_columns = model.placements(found), found
@@ -322,8 +467,13 @@ def solve(
         lower = max(lower, int(np.ceil(min(bound, lp + gap) - 1e-6)))
         if not proven:
             break
-        upper = objective_of(instance, best) if best else None
-        gap = min(upper - lp, 8 * gap) if upper is not None and upper - lp > gap else 4 * gap
+        gap = widened(gap)
+    if best and objective_of(instance, best) > lower and time.monotonic() < deadline - 0.5:
+        # No proof within reach: spend what is left improving the schedule.
+        best_columns = model.improve(
+            best_columns, reduced <= max(20.0, 0.01 * lp), deadline=deadline, workers=workers
+        )
+        best = model.placements(best_columns)
     if not best:
         return _result(instance, "unknown", [], lower, started)
     upper = objective_of(instance, best)
