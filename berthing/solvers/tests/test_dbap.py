@@ -79,3 +79,26 @@ def test_it_refuses_a_file_that_is_not_an_instance(tmp_path):
     bad.write_text("3\n2\n1 2\n")
     with pytest.raises(ValueError, match=r"bad\.txt"):
         dbap.read_instance(bad)
+
+
+def test_the_lagrangian_bound_never_exceeds_the_optimum(monkeypatch):
+    # Four vessels on two berths, all arriving together: the LP path proves 10+10+20+20 = 60.
+    inst = _instance([0, 0, 0, 0], [[10, 10]] * 4)
+    exact = dbap.solve(inst, time_limit=10)
+    assert (exact.status, exact.objective) == ("optimal", 60)
+
+    monkeypatch.setattr(dbap, "LP_COLUMNS", 0)  # as for a model too big for the LP
+    relaxed = dbap.solve(inst, time_limit=5)
+
+    assert relaxed.objective == 60
+    assert relaxed.bound is not None
+    assert relaxed.bound <= 60
+    assert check_dbap(inst, dbap.solution_json(inst, relaxed)).ok
+
+
+def test_a_public_f30_instance_is_solved_to_its_proven_optimum():
+    # f30x5-01's optimum 1149 is proven in about 3 s on the development machine.
+    inst = dbap.read_instance(SET / "instances" / "f30x5-01.txt")
+    result = dbap.solve(inst, time_limit=60)
+    assert (result.status, result.objective, result.bound) == ("optimal", 1149, 1149)
+    assert check_dbap(inst, dbap.solution_json(inst, result)).ok
