@@ -98,6 +98,8 @@ def test_the_lagrangian_bound_never_exceeds_the_optimum(monkeypatch):
 
 def test_a_public_f30_instance_is_solved_to_its_proven_optimum():
     # f30x5-01's optimum 1149 is proven in about 3 s on the development machine.
+    if not SET.exists():
+        pytest.skip("the shared benchmark folder is not beside this checkout")
     inst = dbap.read_instance(SET / "instances" / "f30x5-01.txt")
     result = dbap.solve(inst, time_limit=60)
     assert (result.status, result.objective, result.bound) == ("optimal", 1149, 1149)
