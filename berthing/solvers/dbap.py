@@ -17,6 +17,7 @@ vessels and berths are numbered from 0 in file order; ``end = start + h[vessel][
 from __future__ import annotations
 
 import csv
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -170,6 +171,67 @@ def greedy(instance: Instance) -> list[Placement] | None:
     return out
 
 
+class _Incumbent:
+    """The best schedule so far as chosen columns, shared by the proof and the search."""
+
+    def __init__(self, cost: np.ndarray, columns: np.ndarray, on_better=None) -> None:
+        self._cost = cost
+        self._columns = columns
+        self._lock = threading.Lock()
+        self._on_better = on_better
+
+    def columns(self) -> np.ndarray:
+        with self._lock:
+            return self._columns
+
+    def value(self) -> float:
+        with self._lock:
+            return float(self._cost[self._columns].sum()) if self._columns.size else np.inf
+
+    def offer(self, columns: np.ndarray) -> bool:
+        with self._lock:
+            better = not self._columns.size or (
+                self._cost[columns].sum() < self._cost[self._columns].sum() - 0.5
+            )
+            if better:
+                self._columns = columns
+        if better and self._on_better is not None:
+            self._on_better(float(self._cost[columns].sum()))
+        return better
+
+
+class _Round:
+    """The proof round in progress, so that the search beside it can cut it short when it finds
+    a schedule good enough to make the round's column set much smaller."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._solver: mbh.ModelSolverHelper | None = None
+        self._columns = 0
+        self.interrupted = False
+
+    def prepare(self, columns: int) -> None:
+        with self._lock:
+            self._columns, self.interrupted = columns, False
+
+    def begin(self, solver: mbh.ModelSolverHelper) -> bool:
+        """Whether to go on with the solve (False: already cut short while it was built)."""
+        with self._lock:
+            self._solver = solver
+            return not self.interrupted
+
+    def end(self) -> None:
+        with self._lock:
+            self._solver, self._columns = None, 0
+
+    def shrink_to(self, columns: int) -> None:
+        with self._lock:
+            if columns <= 0.9 * self._columns:
+                self.interrupted = True
+                if self._solver is not None:
+                    self._solver.interrupt_solve()
+
+
 class _TimeIndexed:
     """Every column x[i, k, t] (vessel i starts at berth k at time t) of the time-indexed model
     as one sparse matrix. Rows: vessel i starts exactly once (rows ``0..n-1``); berth k is
@@ -295,10 +357,17 @@ class _TimeIndexed:
         return best_value, best_reduced, best_chosen
 
     def branch_and_bound(
-        self, columns: np.ndarray, *, hint: np.ndarray, seconds: float, workers: int
+        self,
+        columns: np.ndarray,
+        *,
+        hint: np.ndarray,
+        seconds: float,
+        workers: int,
+        running: _Round | None = None,
     ) -> tuple[bool, np.ndarray | None, float]:
         """SCIP on the 0/1 model over ``columns``, started from the columns in ``hint``:
-        (proven optimal over these columns, chosen columns or None, best bound)."""
+        (proven optimal over these columns, chosen columns or None, best bound). With
+        ``running``, another thread may interrupt the solve through it."""
         model = self._model(columns)
         for j in range(columns.size):
             model.set_var_integrality(j, True)
@@ -308,7 +377,13 @@ class _TimeIndexed:
         solver = mbh.ModelSolverHelper("scip")
         solver.set_time_limit_in_seconds(max(0.1, seconds))
         solver.set_solver_specific_parameters(f"parallel/maxnthreads = {workers}")
-        solver.solve(model)
+        try:
+            if running is not None and not running.begin(solver):
+                return False, None, -float("inf")
+            solver.solve(model)
+        finally:
+            if running is not None:
+                running.end()
         status = solver.status()
         if status == mbh.SolveStatus.INFEASIBLE:
             return True, None, float("inf")
@@ -355,33 +430,41 @@ class _TimeIndexed:
         return out
 
     def improve(
-        self, columns: np.ndarray, allowed: np.ndarray, *, deadline: float, workers: int
-    ) -> np.ndarray:
+        self,
+        incumbent: _Incumbent,
+        allowed: np.ndarray,
+        *,
+        deadline: float,
+        stop: threading.Event,
+        workers: int = 1,
+    ) -> None:
         """Large-neighbourhood search: free the vessels of a sliding window of start times,
         keep the others where they are, and let branch and bound re-place the window among the
-        ``allowed`` columns; a pass that improves nothing widens the window."""
+        ``allowed`` columns; a pass that improves nothing widens the window. Improvements go to
+        ``incumbent`` (which a proof running beside it reads and feeds too)."""
         size = min(12, self.instance.vessels)
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not stop.is_set():
             improved = False
+            columns = incumbent.columns()
             order = columns[np.argsort(self.start[columns], kind="stable")]
             for first in range(0, max(1, order.size - size // 2), size // 2):
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if left <= 0 or stop.is_set():
                     break
+                columns = incumbent.columns()
                 free = np.isin(self.vessel, self.vessel[order[first : first + size]])
                 _, found, _ = self.branch_and_bound(
                     np.union1d(np.flatnonzero(free & allowed), columns),
                     hint=columns,
-                    seconds=min(left, 5.0),
+                    seconds=min(left, 3.0),
                     workers=workers,
                 )
-                if found is not None and self.cost[found].sum() < self.cost[columns].sum() - 0.5:
-                    columns, improved = found, True
+                if found is not None and incumbent.offer(found):
+                    improved = True
             if not improved:
                 if size >= min(24, self.instance.vessels):
                     break
                 size = min(24, self.instance.vessels, size * 3 // 2)
-        return columns
 
     def placements(self, columns: np.ndarray) -> list[Placement]:
         return [
@@ -429,51 +512,75 @@ def solve(
     lp, reduced, weights = relaxed
     lower = int(np.ceil(lp - 1e-6))
     guided = model.guided(weights)
+    # The first schedules' columns join every round: more ways to a good schedule, same proof.
+    extra = np.union1d(model.columns_of(best), model.columns_of(guided or []))
     if guided and (not best or objective_of(instance, guided) < objective_of(instance, best)):
         best = guided
-    best_columns = model.columns_of(best) if best else np.zeros(0, dtype=np.int64)
+    proof = _Round()
+    incumbent = _Incumbent(
+        model.cost,
+        model.columns_of(best) if best else np.zeros(0, dtype=np.int64),
+        on_better=lambda value: proof.shrink_to(np.count_nonzero(reduced <= value - lp + 1e-6)),
+    )
 
     def widened(gap: float) -> float:
         """The incumbent's gap to the LP (a proving round) when that leaves few enough
         columns for branch and bound, else a larger step towards it."""
-        target = objective_of(instance, best) - lp if best else np.inf
+        target = incumbent.value() - lp
         if np.count_nonzero(reduced <= target + 1e-6) <= PROOF_COLUMNS:
             return target
         return min(target, 4 * gap)
 
-    if best and np.count_nonzero(reduced <= objective_of(instance, best) - lp) > PROOF_COLUMNS:
-        # Too far from the bound to prove directly: improve the schedule first.
-        best_columns = model.improve(
-            best_columns,
-            reduced <= max(20.0, 0.01 * lp),
-            deadline=time.monotonic() + 0.3 * (deadline - time.monotonic()),
-            workers=workers,
-        )
-        best = model.placements(best_columns)
+    # Too far from the bound to prove directly: a search improves the schedule, on its own core
+    # beside the proof when there are two, else first for a share of the time.
+    stop, search = threading.Event(), None
+    allowed = reduced <= max(20.0, 0.01 * lp)
+    if best and np.count_nonzero(reduced <= incumbent.value() - lp) > PROOF_COLUMNS:
+        if workers >= 2:
+            search = threading.Thread(
+                target=model.improve,
+                args=(incumbent, allowed),
+                kwargs={"deadline": deadline, "stop": stop},
+                daemon=True,
+            )
+            search.start()
+        else:
+            share = time.monotonic() + 0.3 * (deadline - time.monotonic())
+            model.improve(incumbent, allowed, deadline=share, stop=stop)
     gap = widened(max(1.0, 0.001 * lp) / 4)
     while (left := deadline - time.monotonic()) > 0:
-        upper = objective_of(instance, best) if best else None
-        if upper is not None and upper <= lower:
+        if incumbent.value() <= lower:
             break
-        columns = np.union1d(np.flatnonzero(reduced <= gap + 1e-6), best_columns)
-        proving = upper is not None and upper - lp <= gap + 1e-6
+        best_columns = incumbent.columns()
+        columns = np.union1d(np.flatnonzero(reduced <= gap + 1e-6), np.union1d(best_columns, extra))
+        proving = incumbent.value() - lp <= gap + 1e-6
+        if proving:
+            proof.prepare(columns.size)
         proven, found, bound = model.branch_and_bound(
-            columns, hint=best_columns, seconds=left if proving else 0.5 * left, workers=workers
+            columns,
+            hint=best_columns,
+            seconds=left if proving or search else 0.5 * left,
+            workers=max(1, workers - 1),
+            running=proof if proving else None,
         )
-        if found is not None and (upper is None or model.cost[found].sum() < upper - 0.5):
-            best, best_columns = model.placements(found), found
+        if found is not None:
+            incumbent.offer(found)
         # A better schedule uses only these columns (so costs at least ``bound``) or one more
         # column, which costs more than ``lp + gap``.
         lower = max(lower, int(np.ceil(min(bound, lp + gap) - 1e-6)))
+        if proof.interrupted:  # the search found a schedule that makes the proof smaller
+            gap = widened(gap)
+            continue
         if not proven:
             break
         gap = widened(gap)
-    if best and objective_of(instance, best) > lower and time.monotonic() < deadline - 0.5:
+    if search is None and incumbent.value() > lower and time.monotonic() < deadline - 0.5:
         # No proof within reach: spend what is left improving the schedule.
-        best_columns = model.improve(
-            best_columns, reduced <= max(20.0, 0.01 * lp), deadline=deadline, workers=workers
-        )
-        best = model.placements(best_columns)
+        model.improve(incumbent, allowed, deadline=deadline, stop=stop)
+    stop.set()
+    if search is not None:
+        search.join(timeout=max(0.0, deadline - time.monotonic()) + 3.5)
+    best = model.placements(incumbent.columns()) if incumbent.columns().size else []
     if not best:
         return _result(instance, "unknown", [], lower, started)
     upper = objective_of(instance, best)
