@@ -33,8 +33,6 @@ FORBIDDEN = 99999
 #: Above this many columns the LP takes minutes (Kramer's f200x15 has 820,000 and GLOP had not
 #: solved it after 200 s); a Lagrangian bound is used instead.
 LP_COLUMNS = 300_000
-#: Branch and bound proves the time-indexed model over up to about this many columns in seconds.
-PROOF_COLUMNS = 12_000
 
 
 @dataclass(frozen=True)
@@ -172,13 +170,12 @@ def greedy(instance: Instance) -> list[Placement] | None:
 
 
 class _Incumbent:
-    """The best schedule so far as chosen columns, shared by the proof and the search."""
+    """The best schedule a search has found so far, as chosen columns (thread-safe)."""
 
-    def __init__(self, cost: np.ndarray, columns: np.ndarray, on_better=None) -> None:
+    def __init__(self, cost: np.ndarray, columns: np.ndarray) -> None:
         self._cost = cost
         self._columns = columns
         self._lock = threading.Lock()
-        self._on_better = on_better
 
     def columns(self) -> np.ndarray:
         with self._lock:
@@ -195,41 +192,7 @@ class _Incumbent:
             )
             if better:
                 self._columns = columns
-        if better and self._on_better is not None:
-            self._on_better(float(self._cost[columns].sum()))
-        return better
-
-
-class _Round:
-    """The proof round in progress, so that the search beside it can cut it short when it finds
-    a schedule good enough to make the round's column set much smaller."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._solver: mbh.ModelSolverHelper | None = None
-        self._columns = 0
-        self.interrupted = False
-
-    def prepare(self, columns: int) -> None:
-        with self._lock:
-            self._columns, self.interrupted = columns, False
-
-    def begin(self, solver: mbh.ModelSolverHelper) -> bool:
-        """Whether to go on with the solve (False: already cut short while it was built)."""
-        with self._lock:
-            self._solver = solver
-            return not self.interrupted
-
-    def end(self) -> None:
-        with self._lock:
-            self._solver, self._columns = None, 0
-
-    def shrink_to(self, columns: int) -> None:
-        with self._lock:
-            if columns <= 0.9 * self._columns:
-                self.interrupted = True
-                if self._solver is not None:
-                    self._solver.interrupt_solve()
+            return better
 
 
 class _TimeIndexed:
@@ -363,11 +326,9 @@ class _TimeIndexed:
         hint: np.ndarray,
         seconds: float,
         workers: int,
-        running: _Round | None = None,
     ) -> tuple[bool, np.ndarray | None, float]:
         """SCIP on the 0/1 model over ``columns``, started from the columns in ``hint``:
-        (proven optimal over these columns, chosen columns or None, best bound). With
-        ``running``, another thread may interrupt the solve through it."""
+        (proven optimal over these columns, chosen columns or None, best bound)."""
         model = self._model(columns)
         for j in range(columns.size):
             model.set_var_integrality(j, True)
@@ -377,13 +338,7 @@ class _TimeIndexed:
         solver = mbh.ModelSolverHelper("scip")
         solver.set_time_limit_in_seconds(max(0.1, seconds))
         solver.set_solver_specific_parameters(f"parallel/maxnthreads = {workers}")
-        try:
-            if running is not None and not running.begin(solver):
-                return False, None, -float("inf")
-            solver.solve(model)
-        finally:
-            if running is not None:
-                running.end()
+        solver.solve(model)
         status = solver.status()
         if status == mbh.SolveStatus.INFEASIBLE:
             return True, None, float("inf")
@@ -490,9 +445,9 @@ def solve(
        schedule it finds costs at most ``lp + g``; while it does not, any better schedule must
        use a column with ``rc > g`` and therefore costs more than ``lp + g``, which is a lower
        bound, and ``g`` is widened towards the incumbent's gap.
-    3. While the incumbent is too far from the bound for such a proof, a large-neighbourhood
-       search (branch and bound re-placing a window of vessels) improves it, first for a share of
-       the time and, when no proof comes within reach, for the rest.
+    3. Beside the proof, on the second core, a large-neighbourhood search (branch and bound
+       re-placing a window of vessels) improves the LP-guided schedule; where no proof comes
+       within reach in time, its schedule is often the better one.
     """
     started = time.monotonic()
     deadline = started + time_limit
@@ -511,76 +466,53 @@ def solve(
         return _result(instance, "feasible" if best else "unknown", best, None, started)
     lp, reduced, weights = relaxed
     lower = int(np.ceil(lp - 1e-6))
+    best_columns = model.columns_of(best) if best else np.zeros(0, dtype=np.int64)
     guided = model.guided(weights)
-    # The first schedules' columns join every round: more ways to a good schedule, same proof.
-    extra = np.union1d(model.columns_of(best), model.columns_of(guided or []))
-    if guided and (not best or objective_of(instance, guided) < objective_of(instance, best)):
-        best = guided
-    proof = _Round()
-    incumbent = _Incumbent(
-        model.cost,
-        model.columns_of(best) if best else np.zeros(0, dtype=np.int64),
-        on_better=lambda value: proof.shrink_to(np.count_nonzero(reduced <= value - lp + 1e-6)),
-    )
-
-    def widened(gap: float) -> float:
-        """The incumbent's gap to the LP (a proving round) when that leaves few enough
-        columns for branch and bound, else a larger step towards it."""
-        target = incumbent.value() - lp
-        if np.count_nonzero(reduced <= target + 1e-6) <= PROOF_COLUMNS:
-            return target
-        return min(target, 4 * gap)
-
-    # Too far from the bound to prove directly: a search improves the schedule, on its own core
-    # beside the proof when there are two, else first for a share of the time.
+    start = model.columns_of(guided) if guided else best_columns
+    if best and (not guided or model.cost[best_columns].sum() < model.cost[start].sum()):
+        start = best_columns
+    searched = _Incumbent(model.cost, start)
+    # A large-neighbourhood search from the LP-guided schedule, on the second core beside the
+    # proof (or first, for a share of the time, with one): what counts where no proof comes
+    # within reach in time.
     stop, search = threading.Event(), None
     allowed = reduced <= max(20.0, 0.01 * lp)
-    if best and np.count_nonzero(reduced <= incumbent.value() - lp) > PROOF_COLUMNS:
+    if start.size and model.cost[start].sum() > lower:
         if workers >= 2:
             search = threading.Thread(
                 target=model.improve,
-                args=(incumbent, allowed),
+                args=(searched, allowed),
                 kwargs={"deadline": deadline, "stop": stop},
                 daemon=True,
             )
             search.start()
         else:
             share = time.monotonic() + 0.3 * (deadline - time.monotonic())
-            model.improve(incumbent, allowed, deadline=share, stop=stop)
-    gap = widened(max(1.0, 0.001 * lp) / 4)
+            model.improve(searched, allowed, deadline=share, stop=stop)
+    gap = max(1.0, 0.001 * lp)
     while (left := deadline - time.monotonic()) > 0:
-        if incumbent.value() <= lower:
+        upper = objective_of(instance, best) if best else None
+        if upper is not None and upper <= lower:
             break
-        best_columns = incumbent.columns()
-        columns = np.union1d(np.flatnonzero(reduced <= gap + 1e-6), np.union1d(best_columns, extra))
-        proving = incumbent.value() - lp <= gap + 1e-6
-        if proving:
-            proof.prepare(columns.size)
+        columns = np.union1d(np.flatnonzero(reduced <= gap + 1e-6), best_columns)
         proven, found, bound = model.branch_and_bound(
-            columns,
-            hint=best_columns,
-            seconds=left if proving or search else 0.5 * left,
-            workers=max(1, workers - 1),
-            running=proof if proving else None,
+            columns, hint=best_columns, seconds=left, workers=max(1, workers - 1)
         )
-        if found is not None:
-            incumbent.offer(found)
+        if found is not None and (upper is None or model.cost[found].sum() < upper - 0.5):
+            best, best_columns = model.placements(found), found
         # A better schedule uses only these columns (so costs at least ``bound``) or one more
         # column, which costs more than ``lp + gap``.
         lower = max(lower, int(np.ceil(min(bound, lp + gap) - 1e-6)))
-        if proof.interrupted:  # the search found a schedule that makes the proof smaller
-            gap = widened(gap)
-            continue
         if not proven:
             break
-        gap = widened(gap)
-    if search is None and incumbent.value() > lower and time.monotonic() < deadline - 0.5:
-        # No proof within reach: spend what is left improving the schedule.
-        model.improve(incumbent, allowed, deadline=deadline, stop=stop)
+        upper = objective_of(instance, best) if best else None
+        gap = min(upper - lp, 8 * gap) if upper is not None and upper - lp > gap else 4 * gap
     stop.set()
     if search is not None:
         search.join(timeout=max(0.0, deadline - time.monotonic()) + 3.5)
-    best = model.placements(incumbent.columns()) if incumbent.columns().size else []
+    found = searched.columns()
+    if found.size and (not best or model.cost[found].sum() < model.cost[best_columns].sum()):
+        best = model.placements(found)
     if not best:
         return _result(instance, "unknown", [], lower, started)
     upper = objective_of(instance, best)
