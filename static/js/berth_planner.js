@@ -22,6 +22,7 @@ const state = {
   undo: [], // [{assignment, before: {start_m, berth_at} | {locked}}]
   run: null, // solver run id being watched
   drag: null,
+  busy: false, // a keyboard move is on its way
 };
 
 // --- API ---------------------------------------------------------------------------------------
@@ -259,7 +260,13 @@ function render() {
           return `<b>${esc(a.visit.vessel)}</b> (${esc(a.visit.line)})<br>${a.start_m}–${a.end_m} m<br>berth ${a.berth_at.slice(0, 16).replace("T", " ")}<br>depart ${a.depart_at.slice(0, 16).replace("T", " ")}`;
         },
       },
-      xAxis: { type: "time", position: "top", splitLine: { show: true, lineStyle: { color: "#eef1f4" } } },
+      xAxis: {
+        type: "time", position: "top", splitLine: { show: true, lineStyle: { color: "#eef1f4" } },
+        axisLabel: {
+          hideOverlap: true,
+          formatter: { year: "{yyyy}", month: "{MMM} {yyyy}", day: "{ee} {d} {MMM}", hour: "{HH}:{mm}", minute: "{HH}:{mm}" },
+        },
+      },
       yAxis: {
         type: "value", min: 0, max: state.quay ? state.quay.length_m : 1000, inverse: true, name: "quay (m)",
         splitLine: { lineStyle: { color: "#eef1f4" } },
@@ -323,9 +330,19 @@ function renderDetails() {
     </dl>
     ${conflicts.length ? `<ul class="conflict">${conflicts.map((v) => `<li>${esc(v.message)}</li>`).join("")}</ul>` : ""}
     ${why.length ? `<ul class="why">${why.map((w) => `<li>${esc(w)}</li>`).join("")}</ul>` : ""}
-    ${plan.status === "draft" ? `<button type="button" id="lock">${a.locked ? "Unlock" : "Lock here"}</button>` : ""}`;
+    ${plan.status === "draft" ? `
+    <div class="nudge" role="group" aria-label="Move the vessel">
+      <button type="button" data-nudge="-1,0" title="Earlier by 30 min (←)">← 30 min</button>
+      <button type="button" data-nudge="1,0" title="Later by 30 min (→)">30 min →</button>
+      <button type="button" data-nudge="0,-1" title="Up the quay by 5 m (↑)">↑ 5 m</button>
+      <button type="button" data-nudge="0,1" title="Down the quay by 5 m (↓)">↓ 5 m</button>
+    </div>
+    <button type="button" id="lock">${a.locked ? "Unlock" : "Lock here"}</button>` : ""}`;
   const lock = $("lock");
   if (lock) lock.addEventListener("click", () => setLocked(a, !a.locked));
+  box.querySelectorAll("[data-nudge]").forEach((b) =>
+    b.addEventListener("click", () => nudge(a, ...b.dataset.nudge.split(",").map(Number))),
+  );
 }
 
 // --- editing -----------------------------------------------------------------------------------
@@ -347,6 +364,38 @@ async function setLocked(a, locked) {
   if (await patch(a.id, { locked })) state.undo.push({ assignment: a.id, before: { locked: a.locked } });
   render();
 }
+
+async function nudge(a, steps, metres) {
+  // The keyboard and button alternative to dragging: one snap step in time or along the quay.
+  if (!state.plan || state.plan.status !== "draft" || state.busy) return;
+  const body = {};
+  const before = { start_m: a.start_m, berth_at: a.berth_at };
+  if (steps) body.berth_at = new Date(Date.parse(a.berth_at) + steps * SNAP_MS).toISOString();
+  if (metres) body.start_m = Math.max(0, a.start_m + metres * SNAP_M);
+  if (body.start_m === a.start_m) return;
+  state.busy = true;
+  try {
+    if (await patch(a.id, body)) state.undo.push({ assignment: a.id, before });
+  } finally {
+    state.busy = false;
+  }
+  render();
+}
+
+const KEYS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+
+document.addEventListener("keydown", (e) => {
+  if (e.target.closest("input, select, textarea")) return;
+  if ((e.ctrlKey || e.metaKey) && e.key === "z") {
+    e.preventDefault();
+    undo();
+    return;
+  }
+  const a = state.plan && state.plan.assignments.find((x) => x.id === state.selected);
+  if (!a || !KEYS[e.key]) return;
+  e.preventDefault();
+  nudge(a, ...KEYS[e.key]);
+});
 
 async function undo() {
   const last = state.undo.pop();
