@@ -27,7 +27,7 @@ from tos.core.realtime import event_record
 
 if TYPE_CHECKING:
     from berthing.models import BerthApplication, BerthAssignment, BerthPlan
-    from tos.core.models import Event, User
+    from tos.core.models import Event, User, VesselVisit
 
 TOPIC = "berth"
 PLAN_CHANGED = "berth.plan_changed"
@@ -80,6 +80,15 @@ def _placement(start_m: int, end_m: int, berth_at: datetime, depart_at: datetime
     return {"start_m": start_m, "end_m": end_m, "berth_at": berth_at, "depart_at": depart_at}
 
 
+def _visit(visit: VesselVisit) -> dict[str, Any]:
+    return {
+        "visit": visit.pk,
+        "reference": visit.reference,
+        "vessel": visit.vessel.name,
+        "line": visit.line.code,
+    }
+
+
 def visit_rescheduled(
     *,
     plan: BerthPlan,
@@ -92,10 +101,7 @@ def visit_rescheduled(
     visit = assignment.vessel_visit
     payload = {
         "plan": plan.pk,
-        "visit": visit.pk,
-        "reference": visit.reference,
-        "vessel": visit.vessel.name,
-        "line": visit.line.code,
+        **_visit(visit),
         "quay": plan.quay.name,
         **_placement(
             assignment.start_m, assignment.end_m, assignment.berth_at, assignment.depart_at
@@ -119,10 +125,7 @@ def visit_unplanned(*, plan: BerthPlan, previous: BerthAssignment, by: User | No
     visit = previous.vessel_visit
     payload = {
         "plan": plan.pk,
-        "visit": visit.pk,
-        "reference": visit.reference,
-        "vessel": visit.vessel.name,
-        "line": visit.line.code,
+        **_visit(visit),
         "previous": _placement(
             previous.start_m, previous.end_m, previous.berth_at, previous.depart_at
         ),
@@ -146,10 +149,7 @@ def application_changed(
     visit = application.vessel_visit
     payload = {
         "application": application.pk,
-        "visit": visit.pk,
-        "reference": visit.reference,
-        "vessel": visit.vessel.name,
-        "line": visit.line.code,
+        **_visit(visit),
         "change": change,
         "requested_arrival": application.requested_arrival,
         "requested_departure": application.requested_departure,

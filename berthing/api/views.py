@@ -25,7 +25,6 @@ from tos.core.errors import ApplicationError
 from tos.core.selectors import terminal_for_user, vessel_visits_visible_to
 from tos.core.services import solver_run_enqueue
 
-_ETAG = re.compile(r'^(?:W/)?"plan-(\d+)-r(\d+)"$')
 IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
@@ -35,26 +34,39 @@ IF_MATCH = OpenApiParameter(
 )
 
 
-def expected_revision(request: Any, plan: BerthPlan) -> int:
-    """The revision the client edits, from ``If-Match``; 428 without it, 412 when it names
-    another plan or an older revision."""
+def _if_match_revision(
+    request: Any, *, kind: str, label: str, pk: int, etag: str, required: bool
+) -> int | None:
+    """The revision named by ``If-Match: "<kind>-<pk>-r<revision>"``. Without the header: 428
+    when ``required``, else None (as for ``*``). 412 when it names another object or is not
+    such an ETag."""
     header = request.headers.get("If-Match", "").strip()
-    if not header:
-        raise ApplicationError(
-            "precondition_required",
-            "Send the plan's ETag in If-Match so that an edit never overwrites someone else's.",
-            details={"If-Match": ["Required."]},
-            status=428,
-        )
-    match = _ETAG.match(header)
-    if not match or int(match.group(1)) != plan.pk:
+    if not header or (header == "*" and not required):
+        if required:
+            raise ApplicationError(
+                "precondition_required",
+                f"Send the {label}'s ETag in If-Match so that an edit never overwrites "
+                "someone else's.",
+                details={"If-Match": ["Required."]},
+                status=428,
+            )
+        return None
+    match = re.match(rf'^(?:W/)?"{kind}-(\d+)-r(\d+)"$', header)
+    if not match or int(match.group(1)) != pk:
         raise ApplicationError(
             "stale_revision",
-            f"If-Match {header[:60]} is not an ETag of plan {plan.pk}; reload the plan.",
-            details={"If-Match": [f"Expected {s.plan_etag(plan)}."]},
+            f"If-Match {header[:60]} is not an ETag of {label} {pk}; reload it.",
+            details={"If-Match": [f"Expected {etag}."]},
             status=412,
         )
     return int(match.group(2))
+
+
+def expected_revision(request: Any, plan: BerthPlan) -> int:
+    """The plan revision the client edits; If-Match is required."""
+    return _if_match_revision(
+        request, kind="plan", label="plan", pk=plan.pk, etag=s.plan_etag(plan), required=True
+    )
 
 
 def _with_etag(response: Response, plan: BerthPlan) -> Response:
@@ -282,7 +294,6 @@ class BerthScheduleViewSet(TosReadOnlyViewSet):
 
 # --- berth applications -------------------------------------------------------------------------
 
-_APPLICATION_ETAG = re.compile(r'^(?:W/)?"application-(\d+)-r(\d+)"$')
 APPLICATION_IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
@@ -294,21 +305,15 @@ APPLICATION_IF_MATCH = OpenApiParameter(
 
 
 def application_expected_revision(request: Any, application: BerthApplication) -> int | None:
-    """The revision the client edits, from the optional ``If-Match`` (``*`` or none: any);
-    412 when it names another application."""
-    header = request.headers.get("If-Match", "").strip()
-    if not header or header == "*":
-        return None
-    match = _APPLICATION_ETAG.match(header)
-    if not match or int(match.group(1)) != application.pk:
-        raise ApplicationError(
-            "stale_revision",
-            f"If-Match {header[:60]} is not an ETag of berth application {application.pk}; "
-            "reload it.",
-            details={"If-Match": [f"Expected {s.application_etag(application)}."]},
-            status=412,
-        )
-    return int(match.group(2))
+    """The application revision the client edits, from the optional If-Match."""
+    return _if_match_revision(
+        request,
+        kind="application",
+        label="berth application",
+        pk=application.pk,
+        etag=s.application_etag(application),
+        required=False,
+    )
 
 
 class BerthApplicationFilter(django_filters.FilterSet):
