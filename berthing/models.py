@@ -15,17 +15,17 @@ from __future__ import annotations
 import datetime as dt
 from itertools import pairwise
 
-from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, IntegerRangeField, RangeOperators
+from django.contrib.postgres.fields import RangeOperators
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import DEFAULT_DB_ALIAS, connections, models
-from django.db.models import F, Func, Q
+from django.db import models
+from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from berthing.choices import BerthPlanSource, BerthPlanStatus, LinePriority, OutageKind
 from berthing.solvers.instance import DEFAULT_EFFICIENCY_PCT
 from tos.core.choices import OrganisationKind
+from tos.core.db import Int4Range, PostgresExclusionConstraint, TsTzRange
 from tos.core.models import Organisation, SolverRun, Terminal, User, VesselVisit
 
 #: No vessel is worked by more cranes than this, however long it is.
@@ -49,52 +49,6 @@ def vessel_crane_limits(loa_m: int, *, spacing_m: int) -> tuple[int, int]:
 
 def default_efficiency_pct() -> list[int]:
     return list(DEFAULT_EFFICIENCY_PCT)
-
-
-class Int4Range(Func):
-    """``int4range(lower, upper)``: a half-open range of quay metres."""
-
-    function = "int4range"
-    output_field = IntegerRangeField()
-
-
-class TsTzRange(Func):
-    """``tstzrange(lower, upper)``: a half-open range of time."""
-
-    function = "tstzrange"
-    output_field = DateTimeRangeField()
-
-
-class PostgresExclusionConstraint(ExclusionConstraint):
-    """An exclusion constraint on PostgreSQL and nothing elsewhere.
-
-    SQLite (the embedded mode) has no exclusion constraints; there the constraint creates no DDL
-    and validates nothing, and the services check the same rule in Python before they write.
-    """
-
-    @staticmethod
-    def _on_postgres(connection) -> bool:
-        return connection.vendor == "postgresql"
-
-    def constraint_sql(self, model, schema_editor):
-        if not self._on_postgres(schema_editor.connection):
-            return None
-        return super().constraint_sql(model, schema_editor)
-
-    def create_sql(self, model, schema_editor):
-        if not self._on_postgres(schema_editor.connection):
-            return None
-        return super().create_sql(model, schema_editor)
-
-    def remove_sql(self, model, schema_editor):
-        if not self._on_postgres(schema_editor.connection):
-            return None
-        return super().remove_sql(model, schema_editor)
-
-    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
-        if not self._on_postgres(connections[using]):
-            return
-        super().validate(model, instance, exclude=exclude, using=using)
 
 
 class Quay(models.Model):
