@@ -1,0 +1,379 @@
+"""The container pre-marshalling problem (CPMP).
+
+A bay holds ``W`` stacks of at most ``max_height`` boxes; each box has a group (1 leaves
+first, equal groups are interchangeable). A box is *badly placed* when some box below it in its
+stack has a smaller group. Move top boxes between stacks, with the fewest moves, until no box is
+badly placed; then every later retrieval is free of relocations.
+
+Method: a randomised greedy (in the spirit of the biased-randomisation heuristics of Hottung &
+Tierney) restarted until the time limit, keeping the shortest plan, then shortened by removing
+moves that cancel out. Each greedy run repeats:
+
+1. *good moves*: a badly placed box on top of a stack goes onto a clean stack (no badly placed
+   box in it) whose top group is at least its own, the tightest fit first;
+2. when there is none, it *clears* the part of one stack above a clean prefix, choosing the stack
+   whose clearing moves the fewest boxes per box that could afterwards land well on it; the
+   cleared boxes go to good places where possible, else onto dirty stacks, else onto the least
+   valuable clean stack.
+
+The first run is deterministic; later runs perturb the scores. The lower bound is the number of
+badly placed boxes, plus one when no badly placed top box can move to a good place.
+
+Solution JSON (``solution_json``)::
+
+    {"problem": "premarshalling", "instance": "cpmp_16_5_48_10_29_1", "objective": 31,
+     "bound": 29, "max_height": 5, "stacks": [[2, 10, 1, 2, 2], [9], ...],
+     "moves": [{"box": 2, "from": 0, "to": 4}, ...]}
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+Stacks = tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A bay: ``stacks[s]`` lists the groups of stack ``s`` from bottom to top."""
+
+    name: str
+    stacks: Stacks
+    max_height: int
+
+
+@dataclass(frozen=True)
+class Config:
+    time_limit: float = 10.0
+    seed: int = 0
+    #: stop the restarts early once this many have not improved the best plan
+    patience: int = 100_000
+
+
+@dataclass(frozen=True)
+class Move:
+    box: int
+    source: int
+    target: int
+
+
+@dataclass(frozen=True)
+class Result:
+    status: str  # optimal, feasible, unknown, infeasible
+    objective: int | None
+    bound: int | None
+    seconds: float
+    moves: tuple[Move, ...] = ()
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def shifts(self) -> list[tuple[int, int]]:
+        """The moves as (from stack, to stack) pairs, in order."""
+        return [(m.source, m.target) for m in self.moves]
+
+
+def clean_height(stack: Sequence[int]) -> int:
+    """Length of the bottom part of ``stack`` in which no box is badly placed."""
+    k = 0
+    low = None
+    for box in stack:
+        if low is not None and box > low:
+            break
+        low = box
+        k += 1
+    return k
+
+
+def badly_placed_count(stacks: Sequence[Sequence[int]]) -> int:
+    return sum(len(s) - clean_height(s) for s in stacks)
+
+
+def lower_bound(stacks: Sequence[Sequence[int]], max_height: int) -> int:
+    bad = badly_placed_count(stacks)
+    if not bad:
+        return 0
+    mins = [min(s) if s else 1 << 30 for s in stacks]
+    for s, st in enumerate(stacks):
+        if st and clean_height(st) < len(st):
+            c = st[-1]
+            for d, dt in enumerate(stacks):
+                if d != s and len(dt) < max_height and mins[d] >= c:
+                    return bad
+    return bad + 1
+
+
+class _Greedy:
+    def __init__(self, instance: Instance, rng: random.Random | None, cap: int):
+        self.h = instance.max_height
+        self.stacks = [list(s) for s in instance.stacks]
+        self.clean = [clean_height(s) for s in self.stacks]
+        self.rng = rng
+        self.cap = cap
+        self.moves: list[tuple[int, int]] = []
+        self.big = max((b for s in self.stacks for b in s), default=0) + 1
+
+    def noise(self) -> float:
+        return self.rng.random() * 2.5 if self.rng else 0.0
+
+    def accept(self, d: int) -> int:
+        """The largest group that can land well on clean stack ``d``."""
+        st = self.stacks[d]
+        return st[-1] if st else self.big
+
+    def move(self, s: int, d: int) -> None:
+        box = self.stacks[s].pop()
+        if self.clean[s] > len(self.stacks[s]):
+            self.clean[s] = len(self.stacks[s])
+        st = self.stacks[d]
+        if self.clean[d] == len(st) and (not st or st[-1] >= box):
+            self.clean[d] += 1
+        st.append(box)
+        self.moves.append((s, d))
+        if len(self.moves) > self.cap:
+            raise OverflowError
+
+    def dirty(self, s: int) -> bool:
+        return self.clean[s] < len(self.stacks[s])
+
+    def good_move(self) -> tuple[int, int] | None:
+        best = None
+        for s, st in enumerate(self.stacks):
+            if not self.dirty(s):
+                continue
+            c = st[-1]
+            rest = len(st) - self.clean[s]
+            for d, dt in enumerate(self.stacks):
+                if d == s or self.dirty(d) or len(dt) >= self.h:
+                    continue
+                a = dt[-1] if dt else self.big
+                if a < c:
+                    continue
+                score = (a - c) + 0.1 * rest + self.noise()
+                if best is None or score < best[0]:
+                    best = (score, s, d)
+        return None if best is None else (best[1], best[2])
+
+    def clear_one(self) -> bool:
+        """Clear the top of one stack down to a clean prefix; False when impossible."""
+        bad_boxes = [b for s, st in enumerate(self.stacks) for b in st[self.clean[s] :]]
+        free = sum(self.h - len(st) for st in self.stacks)
+        best = None
+        for d, st in enumerate(self.stacks):
+            for k in range(self.clean[d], -1, -1):
+                removed = len(st) - k
+                if removed == 0 or removed > free - (self.h - len(st)):
+                    continue
+                a = st[k - 1] if k else self.big
+                candidates = sum(1 for b in bad_boxes if b <= a) - sum(
+                    1 for b in st[max(k, self.clean[d]) :] if b <= a
+                )
+                gain = min(self.h - k, candidates)
+                if gain <= 0:
+                    continue
+                score = removed / gain + 0.15 * self.noise()
+                if best is None or score < best[0]:
+                    best = (score, d, k)
+                if k < self.clean[d] - 2:
+                    break
+        if best is None:
+            return False
+        _score, d, k = best
+        while len(self.stacks[d]) > k:
+            box = self.stacks[d][-1]
+            target = self.place(d, box)
+            if target is None:
+                return False
+            self.move(d, target)
+        return True
+
+    def place(self, s: int, box: int) -> int | None:
+        good, dirty, clean = None, None, None
+        for d, dt in enumerate(self.stacks):
+            if d == s or len(dt) >= self.h:
+                continue
+            if not self.dirty(d):
+                a = dt[-1] if dt else self.big
+                if a >= box:
+                    score = a - box + self.noise()
+                    if good is None or score < good[0]:
+                        good = (score, d)
+                else:
+                    score = a + self.noise()  # spoil the least valuable clean stack
+                    if clean is None or score < clean[0]:
+                        clean = (score, d)
+            else:
+                score = -(self.h - len(dt)) + self.noise()
+                if dirty is None or score < dirty[0]:
+                    dirty = (score, d)
+        for option in (good, dirty, clean):
+            if option is not None:
+                return option[1]
+        return None
+
+    def run(self) -> list[tuple[int, int]] | None:
+        try:
+            while any(self.dirty(s) for s in range(len(self.stacks))):
+                pick = self.good_move()
+                if pick is not None:
+                    self.move(*pick)
+                elif not self.clear_one():
+                    return None
+        except OverflowError:
+            return None
+        return self.moves
+
+
+def shorten(instance: Instance, moves: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Drop wasted moves: a box moved s→a and later a→b with stack ``a`` untouched in between
+    becomes one move s→b (or none when b = s), if the plan stays legal."""
+    changed = True
+    while changed:
+        changed = False
+        for i, (s, a) in enumerate(moves):
+            for j in range(i + 1, len(moves)):
+                s2, d2 = moves[j]
+                if s2 == a:
+                    if d2 == s:
+                        candidate = moves[:i] + moves[i + 1 : j] + moves[j + 1 :]
+                    else:
+                        candidate = [*moves[:i], (s, d2), *moves[i + 1 : j], *moves[j + 1 :]]
+                    if _legal(instance, candidate):
+                        moves = candidate
+                        changed = True
+                    break
+                if d2 == a:
+                    break
+            if changed:
+                break
+    return moves
+
+
+def _legal(instance: Instance, moves: Sequence[tuple[int, int]]) -> bool:
+    stacks = [list(s) for s in instance.stacks]
+    for s, d in moves:
+        if s == d or not stacks[s] or len(stacks[d]) >= instance.max_height:
+            return False
+        stacks[d].append(stacks[s].pop())
+    return badly_placed_count(stacks) == 0
+
+
+def solve(instance: Instance, config: Config | None = None) -> Result:
+    """A short move sequence that leaves no box badly placed, within ``config.time_limit``."""
+    config = config or Config()
+    started = time.monotonic()
+    bound = lower_bound(instance.stacks, instance.max_height)
+    if any(len(s) > instance.max_height for s in instance.stacks):
+        return Result("infeasible", None, None, time.monotonic() - started)
+    boxes = sum(len(s) for s in instance.stacks)
+    rng = random.Random(config.seed)
+    best: list[tuple[int, int]] | None = None
+    runs = stale = 0
+    while True:
+        cap = (len(best) - 1) if best is not None else 20 * boxes + 100
+        plan = _Greedy(instance, rng if runs else None, cap).run()
+        runs += 1
+        stale += 1
+        if plan is not None:
+            plan = shorten(instance, plan)
+            if best is None or len(plan) < len(best):
+                best, stale = plan, 0
+        if best is not None and len(best) <= bound:
+            break
+        if stale >= config.patience or time.monotonic() - started > config.time_limit:
+            break
+    seconds = time.monotonic() - started
+    stats = {"runs": runs}
+    if best is None:
+        return Result("unknown", None, bound, seconds, stats=stats)
+    stacks = [list(s) for s in instance.stacks]
+    moves = []
+    for s, d in best:
+        box = stacks[s].pop()
+        stacks[d].append(box)
+        moves.append(Move(box, s, d))
+    status = "optimal" if len(best) == bound else "feasible"
+    return Result(status, len(best), bound, seconds, tuple(moves), stats)
+
+
+def plan_premarshalling(
+    bay_state: Sequence[Sequence[int]], config: Config | None = None, *, max_height: int
+) -> Result:
+    """Shift moves that sort ``bay_state`` (stacks of retrieval groups from bottom to top, 1
+    leaves first) so that no box is above one that leaves earlier. Use ``Result.shifts`` for
+    the (from stack, to stack) moves in order."""
+    stacks = tuple(tuple(int(b) for b in s) for s in bay_state)
+    return solve(Instance("bay", stacks, max_height), config)
+
+
+# -- benchmark files -------------------------------------------------------------------------
+
+
+def read_instance(path: Path, *, max_height: int | None = None) -> Instance:
+    """A ``.bay`` file of the BF set (height from the name ``cpmp_S_H_…``) or a Caserta-style
+    ``.dat`` file (height = initial fill + 2), unless ``max_height`` is given."""
+    numbers = path.read_text().split()
+    if len(numbers) < 2:
+        raise ValueError(f"{path}: not an instance file")
+    width, n = int(numbers[0]), int(numbers[1])
+    stacks = []
+    i = 2
+    for _ in range(width):
+        h = int(numbers[i])
+        stacks.append(tuple(int(x) for x in numbers[i + 1 : i + 1 + h]))
+        i += 1 + h
+    if sum(len(s) for s in stacks) != n:
+        raise ValueError(f"{path}: {n} boxes announced, {sum(len(s) for s in stacks)} found")
+    if max_height is None:
+        parts = path.stem.split("_")
+        if parts[0] == "cpmp" and len(parts) > 2:
+            max_height = int(parts[2])
+        else:
+            max_height = max(len(s) for s in stacks) + 2
+    return Instance(instance_name(path), tuple(stacks), max_height)
+
+
+def instance_files(set_dir: Path) -> list[Path]:
+    def order(path: Path):
+        numbers = [int(x) for x in path.stem.replace("-", "_").split("_") if x.isdigit()]
+        klass = path.parent.name
+        digits = "".join(ch for ch in klass if ch.isdigit())
+        return (int(digits) if digits else 0, klass, numbers)
+
+    files = [p for ext in ("*.bay", "*.dat") for p in (set_dir / "instances").rglob(ext)]
+    return sorted(files, key=order)
+
+
+def instance_name(path: Path) -> str:
+    return path.stem
+
+
+def read_best_known(set_dir: Path) -> dict[str, float]:
+    """Values from the set's ``best_known.csv`` (columns instance and moves) if there is one."""
+    import csv
+
+    path = set_dir / "best_known.csv"
+    if not path.exists():
+        return {}
+    with path.open() as f:
+        return {
+            Path(row["instance"]).stem: float(row["moves"])
+            for row in csv.DictReader(f)
+            if row.get("moves") and row.get("status", "optimal") == "optimal"
+        }
+
+
+def solution_json(instance: Instance, result: Result) -> dict:
+    return {
+        "problem": "premarshalling",
+        "instance": instance.name,
+        "objective": result.objective,
+        "bound": result.bound,
+        "status": result.status,
+        "max_height": instance.max_height,
+        "stacks": [list(s) for s in instance.stacks],
+        "moves": [{"box": m.box, "from": m.source, "to": m.target} for m in result.moves],
+    }
