@@ -321,7 +321,9 @@ def read_instance(path: Path, *, max_height: int | None = None) -> Instance:
     width, n = int(numbers[0]), int(numbers[1])
     stacks = []
     i = 2
-    for _ in range(width):
+    for s in range(width):
+        if i >= len(numbers):
+            raise ValueError(f"{path}: {width} stacks announced, the file ends at stack {s}")
         h = int(numbers[i])
         stacks.append(tuple(int(x) for x in numbers[i + 1 : i + 1 + h]))
         i += 1 + h
