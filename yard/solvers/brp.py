@@ -74,7 +74,7 @@ class Move:
 class Config:
     time_limit: float = 10.0
     #: beam widths tried in turn for the upper bound (each one at most ``beam_share`` of the time)
-    beam_widths: tuple[int, ...] = (8, 64)
+    beam_widths: tuple[int, ...] = (1, 8, 64)
     beam_share: float = 0.1
     #: skip the exact IDA* phase (heuristic only)
     exact: bool = True
@@ -361,9 +361,9 @@ def solve(instance: Instance, config: Config | None = None) -> Result:
         for width in config.beam_widths:
             if best is not None and len(best) == bound:
                 break
-            search.deadline = min(
-                deadline, time.monotonic() + config.beam_share * config.time_limit
-            )
+            # the first beam (a greedy at width 1) may use the whole time: a plan comes first
+            share = config.beam_share * config.time_limit
+            search.deadline = deadline if best is None else min(deadline, time.monotonic() + share)
             try:
                 plan = search.beam(root, t0, width)
             except _Timeout:

@@ -118,7 +118,7 @@ def test_public_bf_instances_of_every_size_are_solved_and_pass_the_checker():
     assert len(files) == 320
     for path in files[::80]:
         instance = premarshalling.read_instance(path)
-        result = premarshalling.solve(instance, premarshalling.Config(time_limit=1))
+        result = premarshalling.solve(instance, premarshalling.Config(time_limit=3))
         assert result.objective is not None, instance.name
         report = check_premarshalling(premarshalling.solution_json(instance, result), instance)
         assert report.ok, (instance.name, report.violations)
