@@ -150,29 +150,42 @@ def slot_for(*, block: YardBlock, bay: int, row: int, tier: int, length_ft: int)
 # --- locks --------------------------------------------------------------------------------------
 
 
+def yard_block_stacks_ensure(*, block: YardBlock) -> int:
+    """Create the stack rows of every ground bay and row of ``block`` (idempotent); returns how
+    many there are. Blocks get them when they are made (demo seed, tests); :func:`_lock_stacks`
+    creates any that are missing on first use."""
+    YardStack.objects.bulk_create(
+        [
+            YardStack(block=block, bay=bay, row=row)
+            for bay in range(1, block.last_bay + 1, 2)
+            for row in range(1, block.rows + 1)
+        ],
+        ignore_conflicts=True,
+    )
+    return YardStack.objects.filter(block=block).count()
+
+
 def _lock_stacks(*slots: Slot | YardOccupancy) -> None:
     """Lock the ground stacks under ``slots`` (``select_for_update`` in pk order), creating
-    missing stack rows first (a block's stacks are made on first use)."""
+    missing stack rows first, in key order and before any lock is taken, so that two services
+    never wait for each other in a cycle."""
     wanted: set[tuple[int, int, int]] = set()
     for slot in slots:
         block_id = slot.block.pk
         start, end = (
-            (slot.ground_from, slot.ground_to) if isinstance(slot, YardOccupancy) else (slot.ground)
+            (slot.ground_from, slot.ground_to) if isinstance(slot, YardOccupancy) else slot.ground
         )
         for bay in range(start, end, 2):
             wanted.add((block_id, bay, slot.row))
     query = Q()
     for block_id, bay, row in wanted:
         query |= Q(block_id=block_id, bay=bay, row=row)
-    locked = list(
-        YardStack.objects.select_for_update().filter(query).order_by("pk").values_list("pk")
-    )
-    if len(locked) < len(wanted):
+    if YardStack.objects.filter(query).count() < len(wanted):
         YardStack.objects.bulk_create(
             [YardStack(block_id=b, bay=bay, row=r) for b, bay, r in sorted(wanted)],
             ignore_conflicts=True,
         )
-        list(YardStack.objects.select_for_update().filter(query).order_by("pk").values_list("pk"))
+    list(YardStack.objects.select_for_update().filter(query).order_by("pk").values_list("pk"))
 
 
 def _lock_unit(unit: ContainerVisit) -> ContainerVisit:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import factory
 
 from tos.core.tests.factories import TerminalFactory
+from yard import services
 from yard.models import DgSegregationZone, YardBlock
 
 
 class YardBlockFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = YardBlock
+        skip_postgeneration_save = True
 
     terminal = factory.SubFactory(TerminalFactory)
     name = factory.Sequence(lambda n: f"Y{n:02d}")
@@ -19,6 +21,11 @@ class YardBlockFactory(factory.django.DjangoModelFactory):
     bays = 10
     rows = 4
     max_tier = 4
+
+    @factory.post_generation
+    def stacks(self, create, extracted, **kwargs):
+        if create:
+            services.yard_block_stacks_ensure(block=self)
 
 
 class DgZoneFactory(factory.django.DjangoModelFactory):
