@@ -18,6 +18,7 @@ urlpatterns = [
     path("operations/", include("operations.urls")),
     path("api/v1/", include("tos.core.api.urls")),
     path("api/v1/", include("berthing.api.urls")),
+    path("api/v1/", include("yard.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

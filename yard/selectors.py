@@ -150,3 +150,248 @@ def yard_moves_visible_to(user: User) -> QuerySet[YardMove]:
     if user_sees_all_lines(user):
         return qs
     return scope_by_line(qs, user, "unit__line")
+
+
+# --- the live map's snapshot --------------------------------------------------------------------
+
+#: Columns of ``boxes`` in :func:`yard_snapshot`; ``*_i`` columns index ``dicts[name]``.
+SNAPSHOT_COLUMNS = (
+    "unit",
+    "container",
+    "block_i",
+    "bay",
+    "row",
+    "tier",
+    "size",
+    "line_i",
+    "pod_i",
+    "category_i",
+    "weight_class",
+    "reefer",
+    "imdg_i",
+    "visit_i",
+    "holds",
+    "time_in",
+)
+RESERVATION_COLUMNS = (
+    "reservation",
+    "unit",
+    "block_i",
+    "bay",
+    "row",
+    "tier",
+    "size",
+    "until",
+    "move",
+)
+
+
+class _Index(dict):
+    """Dictionary encoding: each distinct value once in a list, rows carry its index."""
+
+    def __init__(self, values: list[str] | None = None) -> None:
+        super().__init__()
+        self.values: list[str] = []
+        for value in values or []:
+            self.code(value)
+
+    def code(self, value: Any) -> int | None:
+        if value is None or value == "":
+            return None
+        found = self.get(value)
+        if found is None:
+            found = self[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+
+def _epoch(moment: dt.datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment else None
+
+
+def yard_snapshot(*, terminal: Terminal) -> dict[str, Any]:
+    """The whole yard in one compact document for the live map (DESIGN.md §5.6).
+
+    ``seq`` is the terminal's event sequence the snapshot reflects: on PostgreSQL the snapshot is
+    read in one REPEATABLE READ transaction, so it is exactly the state after event ``seq``;
+    apply events with a higher ``seq``. (Yard events carry absolute positions, so applying one
+    the snapshot already reflects is harmless.)
+
+    Boxes are rows of :data:`SNAPSHOT_COLUMNS`; text that repeats (block, line, POD, category,
+    IMDG class, visit) is dictionary-encoded in ``dicts`` (``*_i`` columns hold the index or
+    null), times are Unix seconds, ``reefer`` is 1 for a reefer that needs power.
+    """
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and not _outer_atomic(connection):
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return _snapshot(terminal)
+
+
+def _outer_atomic(connection) -> bool:
+    """Whether an enclosing transaction already ran (then its isolation level stays)."""
+    return len(connection.atomic_blocks) > 1 or connection.savepoint_ids != []
+
+
+def _snapshot(terminal: Terminal) -> dict[str, Any]:
+    now = timezone.now()
+    seq = Terminal.objects.filter(pk=terminal.pk).values_list("event_seq", flat=True).get()
+    blocks = list(yard_blocks(terminal=terminal).order_by("name"))
+    block_index = {b.pk: i for i, b in enumerate(blocks)}
+    dicts = {
+        "block": [b.name for b in blocks],
+        "line": _Index(),
+        "pod": _Index(),
+        "category": _Index(),
+        "imdg": _Index(),
+        "visit": _Index(),
+    }
+    holds = dict(
+        Hold.objects.filter(terminal=terminal, released_at__isnull=True)
+        .values_list("unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    rows = (
+        current_occupancy(terminal=terminal)
+        .order_by()
+        .values_list(
+            "unit_id",
+            "unit__container__number",
+            "block_id",
+            "bay",
+            "row",
+            "tier",
+            "size_ft",
+            "unit__line__code",
+            "unit__pod",
+            "unit__category",
+            "unit__vgm_kg",
+            "unit__gross_weight_kg",
+            "unit__container__type_group",
+            "unit__imdg_class",
+            "unit__outbound_visit__reference",
+            "unit__inbound_visit__reference",
+            "unit__time_in",
+        )
+    )
+    line, pod, cat, imdg, visit = (
+        dicts["line"],
+        dicts["pod"],
+        dicts["category"],
+        dicts["imdg"],
+        dicts["visit"],
+    )
+    boxes = [
+        [
+            unit_id,
+            number,
+            block_index[block_id],
+            bay,
+            row,
+            tier,
+            size,
+            line.code(line_code),
+            pod.code(pod_code),
+            cat.code(category),
+            weight_class(vgm or gross),
+            1 if group == "R" and category != UnitCategory.EMPTY else 0,
+            imdg.code(imdg_class),
+            visit.code(out_ref or in_ref),
+            holds.get(unit_id, 0),
+            _epoch(time_in),
+        ]
+        for (
+            unit_id,
+            number,
+            block_id,
+            bay,
+            row,
+            tier,
+            size,
+            line_code,
+            pod_code,
+            category,
+            vgm,
+            gross,
+            group,
+            imdg_class,
+            out_ref,
+            in_ref,
+            time_in,
+        ) in rows
+    ]
+    reservations = [
+        [pk, unit_id, block_index[block_id], bay, row, tier, size, _epoch(until), move_id]
+        for pk, unit_id, block_id, bay, row, tier, size, until, move_id in live_reservations(
+            terminal=terminal, now=now
+        )
+        .order_by()
+        .values_list(
+            "pk",
+            "unit_id",
+            "block_id",
+            "bay",
+            "row",
+            "tier",
+            "size_ft",
+            "reserved_until",
+            "move_id",
+        )
+    ]
+    return {
+        "terminal": terminal.pk,
+        "seq": seq,
+        "generated_at": now.isoformat(),
+        "blocks": [_block_json(b) for b in blocks],
+        "dicts": {
+            name: (value.values if isinstance(value, _Index) else value)
+            for name, value in dicts.items()
+        },
+        "columns": list(SNAPSHOT_COLUMNS),
+        "boxes": boxes,
+        "reservation_columns": list(RESERVATION_COLUMNS),
+        "reservations": reservations,
+    }
+
+
+def _block_json(block: YardBlock) -> dict[str, Any]:
+    return {
+        "id": block.pk,
+        "name": block.name,
+        "kind": block.kind,
+        "equipment": block.equipment,
+        "bays": block.bays,
+        "rows": block.rows,
+        "max_tier": block.max_tier,
+        "x_m": block.x_m,
+        "y_m": block.y_m,
+        "orientation_deg": block.orientation_deg,
+        "reefer_plugs_per_row": block.reefer_plugs_per_row,
+        "plugged_rows": block.plugged_rows,
+        "allow_20_on_40": block.allow_20_on_40,
+        "zones": [
+            {
+                "name": z.name,
+                "first_bay": z.first_bay,
+                "last_bay": z.last_bay,
+                "imdg_classes": z.imdg_classes,
+            }
+            for z in block.dg_zones.all()
+        ],
+    }
+
+
+def bay_section(*, block: YardBlock, bay: int) -> list[YardOccupancy]:
+    """The boxes standing in one bay now: those whose ground bays include ``bay`` (an even bay
+    shows its 40' boxes and the 20' boxes on both ground bays)."""
+    low, high = (bay, bay + 1) if bay % 2 == 1 else (bay - 1, bay + 2)
+    return list(
+        YardOccupancy.objects.filter(
+            block=block, valid_to__isnull=True, ground_from__lt=high, ground_to__gt=low
+        )
+        .select_related("block", "unit__container", "unit__line")
+        .order_by("row", "tier", "bay")
+    )
