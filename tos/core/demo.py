@@ -317,6 +317,21 @@ DANGEROUS_CARGO = (
     ("6.1", "2810", 4, True), ("5.1", "1479", 3, False), ("4.1", "1325", 3, False),
     ("2.2", "1066", 2, False), ("1.4", "0336", 2, False),
 )  # fmt: skip
+#: Segregation zones of the dangerous-goods block: (name, first bay, last bay, IMDG classes).
+#: Bays are odd ground bays on 40' pair boundaries; "3" admits class 3, "2" all of 2.x.
+DG_ZONES = (
+    ("FLAM", 1, 23, ("2", "3", "4")),
+    ("TOXCOR", 25, 39, ("6", "8")),
+    ("OTHER", 41, 59, ("1", "5", "9")),
+)
+
+
+def dg_zone_for(imdg_class: str) -> str | None:
+    """The demo zone that admits ``imdg_class``."""
+    for name, _first, _last, classes in DG_ZONES:
+        if imdg_class in classes or imdg_class.split(".", 1)[0] in classes:
+            return name
+    return None
 
 
 @cache
@@ -1028,10 +1043,16 @@ def _stack_height(rng: random.Random, max_tier: int) -> int:
 class _BlockStacker:
     """Free ground slots of one block, taken in a shuffled order of 40' bay pairs."""
 
-    def __init__(self, rng: random.Random, block: BlockPlan) -> None:
+    def __init__(
+        self, rng: random.Random, block: BlockPlan, bays: tuple[int, int] | None = None
+    ) -> None:
         self.rng = rng
         self.block = block
-        pairs = list(range(block.bays // 2))
+        pairs = [
+            pair
+            for pair in range(block.bays // 2)
+            if bays is None or (bays[0] <= 4 * pair + 1 and 4 * pair + 3 <= bays[1])
+        ]
         rng.shuffle(pairs)
         self.free = deque((pair, row) for pair in pairs for row in range(1, block.rows + 1))
 
@@ -1081,6 +1102,9 @@ def assign_yard_slots(rng: random.Random, blocks: list[BlockPlan], units: list[U
             by_kind.setdefault(unit.yard_kind, []).append(unit)
             unit.position_kind = PositionKind.YARD
     for kind, todo in sorted(by_kind.items()):
+        if kind == "dangerous":
+            _assign_dangerous(rng, [b for b in blocks if b.kind == kind], todo)
+            continue
         stackers = [_BlockStacker(rng, b) for b in blocks if b.kind == kind]
         todo.sort(key=_yard_sort_key)
         weights = [
@@ -1098,6 +1122,17 @@ def assign_yard_slots(rng: random.Random, blocks: list[BlockPlan], units: list[U
             carry = stacker.fill(carry)
         if carry:
             raise RuntimeError(f"the demo yard has no room for {len(carry)} {kind} units")
+
+
+def _assign_dangerous(rng: random.Random, blocks: list[BlockPlan], todo: list[UnitPlan]) -> None:
+    """Dangerous goods stand in the segregation zone of their class (:data:`DG_ZONES`)."""
+    todo.sort(key=_yard_sort_key)
+    for name, first, last, _classes in DG_ZONES:
+        carry = deque(u for u in todo if dg_zone_for(u.imdg_class) == name)
+        for block in blocks:
+            carry = _BlockStacker(rng, block, (first, last)).fill(carry)
+        if carry:
+            raise RuntimeError(f"the demo yard has no room for {len(carry)} units in zone {name}")
 
 
 CUSTOMS_HOLD_REASONS = (
@@ -1336,8 +1371,29 @@ def _write_site(terminal: Terminal, plan: DemoPlan) -> None:
         )
     for crane in plan.cranes:
         _save(crane_model(quay=quay, **asdict(crane)))
+    zone_model = apps.get_model("yard", "DgSegregationZone")
+    stack_model = apps.get_model("yard", "YardStack")
     for block in plan.blocks:
-        _save(block_model(terminal=terminal, **asdict(block)))
+        saved = _save(block_model(terminal=terminal, **asdict(block)))
+        if block.kind == "dangerous":
+            for name, first, last, classes in DG_ZONES:
+                _save(
+                    zone_model(
+                        block=saved,
+                        name=name,
+                        first_bay=first,
+                        last_bay=last,
+                        imdg_classes=list(classes),
+                    )
+                )
+        # The stack rows the yard services lock (one per ground bay and row).
+        stack_model.objects.bulk_create(
+            [
+                stack_model(block=saved, bay=bay, row=row)
+                for bay in range(1, 2 * block.bays, 2)
+                for row in range(1, block.rows + 1)
+            ]
+        )
     for name, direction, has_ocr in GATE_LANES:
         _save(lane_model(terminal=terminal, name=name, direction=direction, has_ocr=has_ocr))
 
@@ -1501,6 +1557,7 @@ def _write_plan(plan: DemoPlan) -> tuple[Terminal, tuple[str, ...]]:
     units = bulk_create_with_history(
         units, ContainerVisit, batch_size=2000, default_change_reason="seed_demo"
     )
+    _write_yard_occupancy(terminal, plan, units)
 
     holds = []
     for h in plan.holds:
@@ -1521,6 +1578,36 @@ def _write_plan(plan: DemoPlan) -> tuple[Terminal, tuple[str, ...]]:
         holds.append(hold)
     bulk_create_with_history(holds, Hold, batch_size=2000, default_change_reason="seed_demo")
     return terminal, skipped
+
+
+def _write_yard_occupancy(terminal: Terminal, plan: DemoPlan, units: list[ContainerVisit]) -> None:
+    """The yard's current occupancy (the truth behind each unit's ``position_ref``): one row per
+    unit in the yard, standing since it came in."""
+    occupancy_model = apps.get_model("yard", "YardOccupancy")
+    blocks = {
+        b.name: b for b in apps.get_model("yard", "YardBlock").objects.filter(terminal=terminal)
+    }
+    rows = []
+    for u, unit in zip(plan.units, units, strict=True):
+        if u.position_kind != PositionKind.YARD:
+            continue
+        block, bay, row, tier = parse_yard_ref(u.position_ref)
+        twenty = u.length_ft == 20
+        rows.append(
+            occupancy_model(
+                terminal=terminal,
+                unit=unit,
+                block=blocks[block],
+                bay=bay,
+                row=row,
+                tier=tier,
+                size_ft=u.length_ft,
+                ground_from=bay if twenty else bay - 1,
+                ground_to=bay + 1 if twenty else bay + 2,
+                valid_from=u.time_in or plan.now,
+            )
+        )
+    occupancy_model.objects.bulk_create(rows, batch_size=2000)
 
 
 def _write_berth_plan(terminal: Terminal, plan: DemoPlan) -> None:
