@@ -179,6 +179,101 @@ def _origin_xy(origin: str, berth_x_m: int | None, blocks: list[YardBlock]) -> t
     return (berth_x_m, 0)
 
 
+#: (database, terminal id) → (event seq, stacks, powered boxes per row): the parsed yard of the
+#: last allocation. Every change of occupancy or of a unit writes an event, so the terminal's
+#: ``event_seq`` tells whether it is still current. Only on PostgreSQL, whose ids are never reused
+#: (a rolled-back SQLite test could bring back a terminal id and seq with another yard).
+_STATE_CACHE: dict[tuple[str, int], tuple[int, dict, dict]] = {}
+
+
+def _yard_state(terminal_id: int) -> tuple[dict, dict]:
+    """What stands in the terminal's yard now: ``{(block, row, ground bay): {tier: box}}`` and
+    the number of powered reefers per ``(block, row)``."""
+    from django.db import connection
+
+    from tos.core.models import Terminal
+
+    cacheable = connection.vendor == "postgresql"
+    key = (connection.settings_dict["NAME"], terminal_id)
+    seq = None
+    if cacheable:
+        seq = Terminal.objects.filter(pk=terminal_id).values_list("event_seq", flat=True).get()
+        cached = _STATE_CACHE.get(key)
+        if cached is not None and cached[0] == seq:
+            return cached[1], cached[2]
+    stacks: dict[tuple[int, int, int], dict[int, _Box]] = defaultdict(dict)
+    powered_in_row: dict[tuple[int, int], int] = defaultdict(int)
+    rows = YardOccupancy.objects.filter(terminal_id=terminal_id, valid_to__isnull=True).values_list(
+        "block_id",
+        "row",
+        "tier",
+        "bay",
+        "size_ft",
+        "ground_from",
+        "ground_to",
+        "unit_id",
+        "unit__category",
+        "unit__outbound_visit_id",
+        "unit__inbound_visit_id",
+        "unit__pod",
+        "unit__vgm_kg",
+        "unit__gross_weight_kg",
+        "unit__line_id",
+        "unit__outbound_visit__etb",
+        "unit__outbound_visit__eta",
+        "unit__container__type_group",
+    )
+    for (
+        block_id,
+        row,
+        tier,
+        bay,
+        size_ft,
+        g_from,
+        g_to,
+        unit_id,
+        category,
+        outbound,
+        inbound,
+        pod,
+        vgm,
+        gross,
+        line,
+        etb,
+        eta,
+        type_group,
+    ) in rows:
+        box_powered = needs_power(type_group=type_group, category=category)
+        size = slot_size(size_ft)
+        box = _Box(
+            unit_id=unit_id,
+            bay=bay,
+            size=size,
+            ground_from=g_from,
+            ground_to=g_to,
+            group=_group(
+                category=category,
+                outbound=outbound,
+                inbound=inbound,
+                pod=pod,
+                kg=vgm or gross,
+                line=line,
+                size=size,
+            ),
+            visit=outbound,
+            departs=_departure(etb, eta) if outbound else None,
+            powered=box_powered,
+        )
+        for ground in range(g_from, g_to, 2):
+            stacks[(block_id, row, ground)][tier] = box
+        if box_powered:
+            powered_in_row[(block_id, row)] += 1
+    stacks, powered_in_row = dict(stacks), dict(powered_in_row)
+    if cacheable:
+        _STATE_CACHE[key] = (seq, stacks, powered_in_row)
+    return stacks, powered_in_row
+
+
 def allocation_suggest(
     *,
     unit: ContainerVisit,
@@ -241,75 +336,7 @@ def allocation_suggest(
             admitted[block.pk] = (block, mismatch)
     now = timezone.now()
 
-    # What stands in the admitted blocks now: one query, grouped by (block, row, ground bay).
-    stacks: dict[tuple[int, int, int], dict[int, _Box]] = defaultdict(dict)
-    powered_in_row: dict[tuple[int, int], int] = defaultdict(int)
-    rows = YardOccupancy.objects.filter(
-        block_id__in=list(admitted), valid_to__isnull=True
-    ).values_list(
-        "block_id",
-        "row",
-        "tier",
-        "bay",
-        "size_ft",
-        "ground_from",
-        "ground_to",
-        "unit_id",
-        "unit__category",
-        "unit__outbound_visit_id",
-        "unit__inbound_visit_id",
-        "unit__pod",
-        "unit__vgm_kg",
-        "unit__gross_weight_kg",
-        "unit__line_id",
-        "unit__outbound_visit__etb",
-        "unit__outbound_visit__eta",
-        "unit__container__type_group",
-    )
-    for (
-        block_id,
-        row,
-        tier,
-        bay,
-        size_ft,
-        g_from,
-        g_to,
-        unit_id,
-        category,
-        outbound,
-        inbound,
-        pod,
-        vgm,
-        gross,
-        line,
-        etb,
-        eta,
-        type_group,
-    ) in rows:
-        box_powered = needs_power(type_group=type_group, category=category)
-        box = _Box(
-            unit_id=unit_id,
-            bay=bay,
-            size=slot_size(size_ft),
-            ground_from=g_from,
-            ground_to=g_to,
-            group=_group(
-                category=category,
-                outbound=outbound,
-                inbound=inbound,
-                pod=pod,
-                kg=vgm or gross,
-                line=line,
-                size=slot_size(size_ft),
-            ),
-            visit=outbound,
-            departs=_departure(etb, eta) if outbound else None,
-            powered=box_powered,
-        )
-        for ground in range(g_from, g_to, 2):
-            stacks[(block_id, row, ground)][tier] = box
-        if box_powered:
-            powered_in_row[(block_id, row)] += 1
+    stacks, powered_in_row = _yard_state(unit.terminal_id)
     reserved: set[tuple[int, int, int]] = set()
     for block_id, row, g_from, g_to in YardReservation.objects.filter(
         block_id__in=list(admitted), reserved_from__lte=now, reserved_until__gt=now
@@ -343,7 +370,7 @@ def allocation_suggest(
                 considered += 1
                 if powered and (
                     not block.has_plugs(row)
-                    or powered_in_row[(block_id, row)] >= block.reefer_plugs_per_row
+                    or powered_in_row.get((block_id, row), 0) >= block.reefer_plugs_per_row
                 ):
                     continue
                 if any((block_id, row, g) in reserved for g in grounds):
