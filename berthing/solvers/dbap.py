@@ -17,6 +17,7 @@ vessels and berths are numbered from 0 in file order; ``end = start + h[vessel][
 from __future__ import annotations
 
 import csv
+import random
 import threading
 import time
 from collections.abc import Sequence
@@ -25,14 +26,18 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from ortools.linear_solver import pywraplp
 from ortools.linear_solver.python import model_builder_helper as mbh
 
 from berthing.solvers.check.dbap import check_dbap
 
 FORBIDDEN = 99999
 #: Above this many columns the LP takes minutes (Kramer's f200x15 has 820,000 and GLOP had not
-#: solved it after 200 s); a Lagrangian bound is used instead.
+#: solved it after 200 s); the same LP is solved by decomposition over berths instead.
 LP_COLUMNS = 300_000
+#: Dual smoothing of the decomposition (Wentges 1997): price at this mix of the best multipliers
+#: so far and the master's.
+SMOOTHING = 0.9
 
 
 @dataclass(frozen=True)
@@ -243,6 +248,7 @@ class _TimeIndexed:
             (int(i), int(k), int(t)): j
             for j, (i, k, t) in enumerate(zip(self.vessel, self.berth, self.start, strict=True))
         }
+        self.end = self.start + handling[self.vessel, self.berth]
         self.row_lower = np.concatenate((np.ones(n), np.full(self.rows - n, -np.inf)))
 
     def columns_of(self, placements: Sequence[Placement]) -> np.ndarray:
@@ -275,49 +281,6 @@ class _TimeIndexed:
         duals = np.asarray(solver.dual_values())
         primal = np.asarray(solver.variable_values())
         return solver.objective_value(), self.cost - self.matrix.T @ duals, primal
-
-    def lagrangian(self, upper: float, seconds: float) -> tuple[float, np.ndarray, np.ndarray]:
-        """A lower bound and reduced costs for models too big for the LP in time: the berth
-        rows are relaxed with multipliers ``λ >= 0`` (subgradient steps towards ``upper``), each
-        vessel then takes its cheapest column, and ``L(λ) = -Σλ + Σ_i min_j (c_j + Σλ over j's
-        time units)`` is a lower bound for every ``λ >= 0``. A schedule using column j costs at
-        least ``L + (c_j + λ·a_j - min of its vessel)``, which is what reduced-cost fixing needs."""
-        deadline = time.monotonic() + seconds
-        n = self.instance.vessels
-        cover = self.matrix[n:, :]
-        spread = cover.T.tocsr()
-        first = np.flatnonzero(np.r_[True, self.vessel[1:] != self.vessel[:-1]])
-        ends = np.r_[first[1:], self.cost.size]
-        multipliers = np.zeros(cover.shape[0])
-        best_value, best_reduced = -np.inf, self.cost.copy()
-        best_chosen = np.zeros(self.cost.size)
-        step, stalled = 0.5, 0
-        while time.monotonic() < deadline and step > 1e-4:
-            priced = self.cost + spread @ multipliers
-            cheapest = np.minimum.reduceat(priced, first)
-            value = cheapest.sum() - multipliers.sum()
-            chosen = first + np.array(
-                [int(np.argmin(priced[a:b])) for a, b in zip(first, ends, strict=True)]
-            )
-            if value > best_value + 1e-9:
-                best_value, stalled = value, 0
-                best_reduced = priced - np.repeat(cheapest, ends - first)
-                best_chosen[:] = 0.0
-                best_chosen[chosen] = 1.0
-            else:
-                stalled += 1
-                if stalled >= 20:
-                    step, stalled = step / 2, 0
-            used = np.bincount(cover[:, chosen].indices, minlength=cover.shape[0])
-            direction = used - 1.0
-            direction[(multipliers <= 0) & (direction < 0)] = 0.0  # projected on λ >= 0
-            norm = float(direction @ direction)
-            if norm == 0:
-                break
-            multipliers = np.maximum(
-                0.0, multipliers + step * max(upper - value, 1.0) / norm * direction
-            )
-        return best_value, best_reduced, best_chosen
 
     def branch_and_bound(
         self,
@@ -427,6 +390,301 @@ class _TimeIndexed:
         ]
 
 
+class _BerthSchedules:
+    """The time-indexed LP of a model too big for GLOP, solved by Dantzig–Wolfe decomposition
+    over the berths (as van den Akker, Hoogeveen and van de Velde did for machine scheduling).
+
+    The master chooses whole berth schedules (each berth at most one) so that every vessel is
+    served once. Given multipliers ``u`` on the vessel rows, the cheapest schedule of a berth is
+    a weighted interval scheduling problem: a dynamic programme over start times with
+    ``c_j − u_i`` per column. Its polytope is integral, so the master's optimum is the LP bound of
+    the time-indexed model, and for every ``u``
+
+        ``L(u) = Σ_i u_i + Σ_k (cheapest schedule of berth k)``
+
+    is a lower bound. A schedule that uses column ``j`` costs at least ``L(u) + rc_j`` where
+    ``rc_j`` is what forcing ``j`` into its berth's schedule adds (a forward and a backward pass).
+    """
+
+    def __init__(self, model: _TimeIndexed) -> None:
+        self.model = model
+        self.berths = model.instance.berths
+        self.last = model.horizon + 1
+        self.by_start = np.argsort(model.start, kind="stable")
+        self.start_bounds = np.searchsorted(model.start[self.by_start], np.arange(self.last + 2))
+        self.by_end = np.argsort(model.end, kind="stable")
+        self.end_bounds = np.searchsorted(model.end[self.by_end], np.arange(self.last + 2))
+
+    def cheapest_from(self, priced: np.ndarray) -> np.ndarray:
+        """``f[k, t]``: the cheapest schedule of berth k among the columns starting at ``t`` or
+        later (an empty schedule costs 0)."""
+        m, f = self.model, np.zeros((self.berths, self.last + 1))
+        for t in range(self.last - 1, -1, -1):
+            f[:, t] = f[:, t + 1]
+            cols = self.by_start[self.start_bounds[t] : self.start_bounds[t + 1]]
+            if cols.size:
+                values = priced[cols] + f[m.berth[cols], np.minimum(m.end[cols], self.last)]
+                np.minimum.at(f[:, t], m.berth[cols], values)
+        return f
+
+    def cheapest_until(self, priced: np.ndarray) -> np.ndarray:
+        """``g[k, t]``: the cheapest schedule of berth k among the columns ending by ``t``."""
+        m, g = self.model, np.zeros((self.berths, self.last + 1))
+        for t in range(1, self.last + 1):
+            g[:, t] = g[:, t - 1]
+            cols = self.by_end[self.end_bounds[t] : self.end_bounds[t + 1]]
+            if cols.size:
+                values = priced[cols] + g[m.berth[cols], m.start[cols]]
+                np.minimum.at(g[:, t], m.berth[cols], values)
+        return g
+
+    def schedules(self, priced: np.ndarray, f: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """Each berth's cheapest schedule (its columns), traced back through ``f``."""
+        m, out = self.model, []
+        for k in range(self.berths):
+            t, chosen = 0, []
+            while t < self.last:
+                if f[k, t] >= f[k, t + 1] - 1e-9:
+                    t += 1
+                    continue
+                cols = self.by_start[self.start_bounds[t] : self.start_bounds[t + 1]]
+                cols = cols[m.berth[cols] == k]
+                values = priced[cols] + f[k, np.minimum(m.end[cols], self.last)]
+                j = int(cols[np.argmin(values)])
+                chosen.append(j)
+                t = int(m.end[j])
+            out.append((k, np.array(chosen, dtype=np.int64)))
+        return out
+
+    def solve(self, start: np.ndarray, seconds: float) -> tuple[float, np.ndarray, np.ndarray]:
+        """Column generation from the berth schedules of ``start`` (a schedule's columns) until
+        the master and the bound meet or time runs out: (bound, reduced costs, LP values)."""
+        deadline = time.monotonic() + seconds
+        m = self.model
+        n = m.instance.vessels
+        master = pywraplp.Solver.CreateSolver("GLOP")
+        served = [master.Constraint(1.0, 1.0) for _ in range(n)]
+        berth_rows = [master.Constraint(-master.infinity(), 1.0) for _ in range(self.berths)]
+        objective = master.Objective()
+        # Vessels nobody serves yet, at a high price, keep the master feasible. (Any price gives
+        # a valid bound; a low one only weakens it, a huge one makes GLOP's numbers unstable.)
+        unserved = 10.0 * float(m.cost.max())
+        for row in served:
+            slack = master.NumVar(0.0, master.infinity(), "")
+            row.SetCoefficient(slack, 1.0)
+            objective.SetCoefficient(slack, unserved)
+        plans: list[tuple[pywraplp.Variable, np.ndarray]] = []
+
+        def add(k: int, columns: np.ndarray) -> None:
+            variable = master.NumVar(0.0, master.infinity(), "")
+            for i, count in zip(*np.unique(m.vessel[columns], return_counts=True), strict=True):
+                served[int(i)].SetCoefficient(variable, float(count))
+            berth_rows[k].SetCoefficient(variable, 1.0)
+            objective.SetCoefficient(variable, float(m.cost[columns].sum()))
+            plans.append((variable, columns))
+
+        for k in range(self.berths):
+            if (mine := start[m.berth[start] == k]).size:
+                add(k, mine)
+        best = np.full(n, np.inf)  # each vessel's cheapest column: L(best) is the trivial bound
+        np.minimum.at(best, m.vessel, m.cost)
+        bound, added = float(best.sum()), 0
+        while time.monotonic() < deadline:
+            if master.Solve() != pywraplp.Solver.OPTIMAL:
+                break
+            value = objective.Value()
+            duals = np.array([row.dual_value() for row in served])
+            berth_duals = np.array([row.dual_value() for row in berth_rows])
+            mix, added = SMOOTHING, 0
+            while True:
+                u = mix * best + (1 - mix) * duals
+                priced = m.cost - u[m.vessel]
+                f = self.cheapest_from(priced)
+                if (bound_u := float(u.sum() + f[:, 0].sum())) > bound:
+                    bound, best = bound_u, u
+                for k, columns in self.schedules(priced, f):
+                    cost = m.cost[columns].sum() - duals[m.vessel[columns]].sum()
+                    if columns.size and cost - berth_duals[k] < -1e-6:
+                        add(k, columns)
+                        added += 1
+                if added or mix == 0.0:
+                    break
+                mix = mix / 2 if mix > 0.1 else 0.0  # a mispricing: trust the master more
+            if not added or value - bound < 0.5:
+                break
+        priced = m.cost - best[m.vessel]
+        f, g = self.cheapest_from(priced), self.cheapest_until(priced)
+        reduced = (
+            g[m.berth, m.start] + priced + f[m.berth, np.minimum(m.end, self.last)] - f[m.berth, 0]
+        )
+        values = np.zeros(m.cost.size)
+        if added and master.Solve() != pywraplp.Solver.OPTIMAL:
+            return bound, np.maximum(reduced, 0.0), values
+        for variable, columns in plans:
+            values[columns] += variable.solution_value()
+        return bound, np.maximum(reduced, 0.0), values
+
+
+class _Sequences:
+    """A schedule as each berth's vessel order, every vessel starting as early as its arrival and
+    the vessel before allow (for a fixed order that is optimal: costs only grow with time).
+
+    Used where branch and bound is too slow for the size (Kramer's 200 vessels): moving one
+    vessel to its cheapest place anywhere and swapping two vessels are evaluated in a few
+    microseconds each, and an iterated local search perturbs and descends again."""
+
+    def __init__(self, instance: Instance, placements: Sequence[Placement]) -> None:
+        self.instance = instance
+        self.order: list[list[int]] = [[] for _ in range(instance.berths)]
+        for p in sorted(placements, key=lambda p: (p.start, p.vessel)):
+            self.order[p.berth].append(p.vessel)
+        self.starts: list[list[int]] = [[] for _ in self.order]
+        self.ends: list[list[int]] = [[] for _ in self.order]
+        self.costs = [0.0] * len(self.order)
+        for k in range(len(self.order)):
+            self.retime(k)
+
+    def cost_of(self, k: int, order: Sequence[int]) -> float:
+        """The cost of berth k serving ``order``; infinite where a vessel misses a deadline."""
+        inst, t, total = self.instance, self.instance.berth_open[k], 0
+        for i in order:
+            h = inst.handling[i][k]
+            if h is None:
+                return np.inf
+            t = max(t, inst.arrival[i]) + h
+            if t > inst.berth_close[k] or t > inst.latest_departure[i]:
+                return np.inf
+            total += inst.weight[i] * (t - inst.arrival[i])
+        return total
+
+    def retime(self, k: int) -> None:
+        inst, t = self.instance, self.instance.berth_open[k]
+        self.starts[k], self.ends[k] = [], []
+        for i in self.order[k]:
+            self.starts[k].append(max(t, inst.arrival[i]))
+            t = self.starts[k][-1] + inst.handling[i][k]
+            self.ends[k].append(t)
+        self.costs[k] = self.cost_of(k, self.order[k])
+
+    def _knock_on(self, k: int, position: int, free: int) -> float:
+        """What the vessels from ``position`` on add when berth k is free from ``free``."""
+        inst, order, starts, ends = self.instance, self.order[k], self.starts[k], self.ends[k]
+        added = 0.0
+        for q in range(position, len(order)):
+            j = order[q]
+            start = max(free, inst.arrival[j])
+            if start == starts[q]:
+                break
+            free = start + inst.handling[j][k]
+            if free > inst.berth_close[k] or free > inst.latest_departure[j]:
+                return np.inf
+            added += inst.weight[j] * (free - ends[q])
+        return added
+
+    def insertion(self, k: int, i: int) -> tuple[float, int]:
+        """The cheapest position of vessel i in berth k and what it adds there."""
+        inst, h = self.instance, self.instance.handling[i][k]
+        best, where = np.inf, -1
+        if h is None:
+            return best, where
+        for q in range(len(self.order[k]) + 1):
+            end = max(self.ends[k][q - 1] if q else inst.berth_open[k], inst.arrival[i]) + h
+            if end > inst.berth_close[k] or end > inst.latest_departure[i]:
+                continue
+            added = inst.weight[i] * (end - inst.arrival[i])
+            if added < best and (added := added + self._knock_on(k, q, end)) < best:
+                best, where = added, q
+        return best, where
+
+    def relocate(self, i: int, k: int, rng: random.Random | None = None) -> bool:
+        """Move vessel i (now at berth k) to its cheapest place, or a random feasible one with
+        ``rng``; whether anything changed."""
+        position = self.order[k].index(i)
+        saved = (list(self.order[k]), self.starts[k], self.ends[k], self.costs[k])
+        del self.order[k][position]
+        self.retime(k)
+        candidates = [
+            (added, other, q)
+            for other in range(len(self.order))
+            for added, q in [self.insertion(other, i)]
+            if q >= 0
+        ]
+        if rng is not None:
+            feasible = [c for c in candidates if np.isfinite(c[0])]
+            added, other, q = rng.choice(feasible) if feasible else (np.inf, k, position)
+        else:
+            added, other, q = min(candidates, default=(np.inf, k, position))
+        if not np.isfinite(added) or (
+            rng is None and added >= saved[3] - self.costs[k] - 0.5
+        ):  # no feasible or no cheaper place: put it back
+            self.order[k], self.starts[k], self.ends[k], self.costs[k] = saved
+            return False
+        self.order[other].insert(q, i)
+        self.retime(other)
+        return True
+
+    def swap(self) -> bool:
+        """Swap the first pair of vessels (same or different berths) that lowers the cost."""
+        improved = False
+        for k1 in range(len(self.order)):
+            for k2 in range(k1, len(self.order)):
+                for p1 in range(len(self.order[k1])):
+                    for p2 in range(p1 + 1 if k1 == k2 else 0, len(self.order[k2])):
+                        first, second = list(self.order[k1]), list(self.order[k2])
+                        i, j = first[p1], second[p2]
+                        if k1 == k2:
+                            first[p1], first[p2] = j, i
+                            if self.cost_of(k1, first) < self.costs[k1] - 0.5:
+                                self.order[k1] = first
+                                self.retime(k1)
+                                improved = True
+                            continue
+                        first[p1], second[p2] = j, i
+                        if (cost := self.cost_of(k1, first)) >= self.costs[k1] + self.costs[k2]:
+                            continue
+                        if cost + self.cost_of(k2, second) < self.costs[k1] + self.costs[k2] - 0.5:
+                            self.order[k1], self.order[k2] = first, second
+                            self.retime(k1)
+                            self.retime(k2)
+                            improved = True
+        return improved
+
+    def descend(self, deadline: float) -> None:
+        """Swaps and moves until neither lowers the cost."""
+        improved = True
+        while improved and time.monotonic() < deadline:
+            improved = self.swap()
+            for i in range(self.instance.vessels):
+                k = next(k for k, order in enumerate(self.order) if i in order)
+                improved = self.relocate(i, k) or improved
+
+    def placements(self) -> list[Placement]:
+        return [
+            Placement(i, k, self.starts[k][q])
+            for k, order in enumerate(self.order)
+            for q, i in enumerate(order)
+        ]
+
+    def search(self, deadline: float, *, kick: int = 3, seed: int = 0) -> list[Placement]:
+        """Iterated local search: descend, move ``kick`` random vessels to random places,
+        descend again, keep the result unless it is worse."""
+        rng = random.Random(seed)
+        self.descend(deadline)
+        best, best_cost = [list(o) for o in self.order], sum(self.costs)
+        while time.monotonic() < deadline:
+            for i in rng.sample(range(self.instance.vessels), kick):
+                k = next(k for k, order in enumerate(self.order) if i in order)
+                self.relocate(i, k, rng)
+            self.descend(deadline)
+            if (cost := sum(self.costs)) <= best_cost:
+                best, best_cost = [list(o) for o in self.order], cost
+            else:
+                self.order = [list(o) for o in best]
+                for k in range(len(self.order)):
+                    self.retime(k)
+        return self.placements()
+
+
 def solve(
     instance: Instance,
     *,
@@ -437,9 +695,9 @@ def solve(
     """Solve to proven optimality when time allows.
 
     1. The LP relaxation of the time-indexed model gives a lower bound ``lp`` and every
-       column's reduced cost ``rc`` (for models too big for the LP, a Lagrangian bound and its
-       reduced costs instead). List scheduling in the order of the LP's start times gives a
-       first schedule.
+       column's reduced cost ``rc`` (for models too big for GLOP, the same LP by decomposition over
+       berths, with Lagrangian reduced costs). List scheduling in the order of the LP's start
+       times gives a first schedule.
     2. A schedule that uses a column costs at least ``lp + rc`` of it. So branch and bound over
        the columns with ``rc <= g`` finds the optimum of the whole problem as soon as the best
        schedule it finds costs at most ``lp + g``; while it does not, any better schedule must
@@ -458,8 +716,8 @@ def solve(
     if model.cost.size <= LP_COLUMNS:
         relaxed = model.relaxation(deadline - time.monotonic())
     else:
-        upper = objective_of(instance, best) if best else float(model.cost.max() * instance.vessels)
-        relaxed = model.lagrangian(upper, 0.4 * (deadline - time.monotonic()))
+        first = model.columns_of(best) if best else np.zeros(0, dtype=np.int64)
+        relaxed = _BerthSchedules(model).solve(first, 0.6 * (deadline - time.monotonic()))
     if relaxed == "infeasible":
         return _result(instance, "infeasible", [], None, started)
     if isinstance(relaxed, str):
@@ -471,6 +729,15 @@ def solve(
     start = model.columns_of(guided) if guided else best_columns
     if best and (not guided or model.cost[best_columns].sum() < model.cost[start].sum()):
         start = best_columns
+    if model.cost.size > LP_COLUMNS and start.size == instance.vessels:
+        # Branch and bound does not reach the root of such a model in time; a local search over
+        # berth orders from the LP-guided schedule does better.
+        found = _Sequences(instance, model.placements(start)).search(deadline)
+        if not best or objective_of(instance, found) < objective_of(instance, best):
+            best = found
+        upper = objective_of(instance, best)
+        status = "optimal" if upper <= lower else "feasible"
+        return _result(instance, status, best, min(lower, upper), started)
     searched = _Incumbent(model.cost, start)
     # A large-neighbourhood search from the LP-guided schedule, on the second core beside the
     # proof (or first, for a share of the time, with one): what counts where no proof comes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -81,19 +82,57 @@ def test_it_refuses_a_file_that_is_not_an_instance(tmp_path):
         dbap.read_instance(bad)
 
 
-def test_the_lagrangian_bound_never_exceeds_the_optimum(monkeypatch):
+def test_the_decomposition_path_finds_the_optimum_and_a_bound_below_it(monkeypatch):
     # Four vessels on two berths, all arriving together: the LP path proves 10+10+20+20 = 60.
     inst = _instance([0, 0, 0, 0], [[10, 10]] * 4)
     exact = dbap.solve(inst, time_limit=10)
     assert (exact.status, exact.objective) == ("optimal", 60)
 
-    monkeypatch.setattr(dbap, "LP_COLUMNS", 0)  # as for a model too big for the LP
+    monkeypatch.setattr(dbap, "LP_COLUMNS", 0)  # as for a model too big for GLOP
     relaxed = dbap.solve(inst, time_limit=5)
 
     assert relaxed.objective == 60
     assert relaxed.bound is not None
     assert relaxed.bound <= 60
     assert check_dbap(inst, dbap.solution_json(inst, relaxed)).ok
+
+
+def test_the_decomposition_over_berths_reaches_the_lp_bound_of_glop():
+    # Seven vessels, three berths with different speeds and opening times: both ways of solving
+    # the same LP must agree, and every reduced cost must be a true lower bound on its column.
+    inst = _instance(
+        [0, 3, 4, 9, 12, 15, 20],
+        [[8, 12, 9], [6, 6, 10], [11, 7, 7], [5, 9, 6], [9, 9, 9], [4, 8, 5], [7, 5, 12]],
+        open_=[0, 2, 5],
+    )
+    model = dbap._TimeIndexed(inst)
+    lp, _, _ = model.relaxation(10)
+    start = model.columns_of(dbap.greedy(inst))
+
+    bound, reduced, values = dbap._BerthSchedules(model).solve(start, 10)
+
+    assert bound == pytest.approx(lp, abs=1e-6)
+    assert values.sum() == pytest.approx(inst.vessels)
+    assert (reduced >= 0).all()
+    optimum = dbap.solve(inst, time_limit=10)
+    assert optimum.status == "optimal"
+    used = model.columns_of(optimum.placements)
+    # A schedule that uses column j costs at least bound + reduced[j].
+    assert (bound + reduced[used] <= optimum.objective + 1e-6).all()
+
+
+def test_the_berth_order_search_reaches_the_optimum_of_a_small_instance():
+    inst = _instance([0, 0, 1, 2, 6], [[10, 14], [3, 5], [7, 7], [2, 9], [6, 4]])
+    optimum = dbap.solve(inst, time_limit=10)
+    assert optimum.status == "optimal"
+    worst = [dbap.Placement(i, 0, 0) for i in range(inst.vessels)]  # all on berth 0, in order
+    search = dbap._Sequences(inst, worst)
+
+    found = search.search(time.monotonic() + 1.0, kick=2)
+
+    assert dbap.objective_of(inst, found) == optimum.objective
+    rows = [{"vessel": p.vessel, "berth": p.berth, "start": p.start} for p in found]
+    assert check_dbap(inst, {"assignments": rows}).ok
 
 
 def test_a_public_f30_instance_is_solved_to_its_proven_optimum():
