@@ -38,6 +38,9 @@ LP_COLUMNS = 300_000
 #: Dual smoothing of the decomposition (Wentges 1997): price at this mix of the best multipliers
 #: so far and the master's.
 SMOOTHING = 0.9
+#: The local search for such models accepts a worse schedule within this share of the best cost,
+#: shrinking to nothing by the deadline (threshold accepting).
+TOLERANCE = 0.001
 
 
 @dataclass(frozen=True)
@@ -596,9 +599,9 @@ class _Sequences:
                 best, where = added, q
         return best, where
 
-    def relocate(self, i: int, k: int, rng: random.Random | None = None) -> bool:
+    def relocate(self, i: int, k: int, rng: random.Random | None = None) -> int | None:
         """Move vessel i (now at berth k) to its cheapest place, or a random feasible one with
-        ``rng``; whether anything changed."""
+        ``rng``: the berth it went to, None if it stayed."""
         position = self.order[k].index(i)
         saved = (list(self.order[k]), self.starts[k], self.ends[k], self.costs[k])
         del self.order[k][position]
@@ -618,45 +621,47 @@ class _Sequences:
             rng is None and added >= saved[3] - self.costs[k] - 0.5
         ):  # no feasible or no cheaper place: put it back
             self.order[k], self.starts[k], self.ends[k], self.costs[k] = saved
-            return False
+            return None
         self.order[other].insert(q, i)
         self.retime(other)
-        return True
+        return other
 
-    def swap(self) -> bool:
-        """Swap the first pair of vessels (same or different berths) that lowers the cost."""
-        improved = False
-        for k1 in range(len(self.order)):
-            for k2 in range(k1, len(self.order)):
-                for p1 in range(len(self.order[k1])):
-                    for p2 in range(p1 + 1 if k1 == k2 else 0, len(self.order[k2])):
-                        first, second = list(self.order[k1]), list(self.order[k2])
-                        i, j = first[p1], second[p2]
-                        if k1 == k2:
-                            first[p1], first[p2] = j, i
-                            if self.cost_of(k1, first) < self.costs[k1] - 0.5:
-                                self.order[k1] = first
-                                self.retime(k1)
-                                improved = True
-                            continue
-                        first[p1], second[p2] = j, i
-                        if (cost := self.cost_of(k1, first)) >= self.costs[k1] + self.costs[k2]:
-                            continue
-                        if cost + self.cost_of(k2, second) < self.costs[k1] + self.costs[k2] - 0.5:
-                            self.order[k1], self.order[k2] = first, second
+    def swap(self, k1: int) -> set[int]:
+        """Swap every pair of vessels, one at berth k1, whose swap lowers the cost: the berths
+        that changed."""
+        changed = set()
+        for k2 in range(len(self.order)):
+            for p1 in range(len(self.order[k1])):
+                for p2 in range(p1 + 1 if k1 == k2 else 0, len(self.order[k2])):
+                    first, second = list(self.order[k1]), list(self.order[k2])
+                    i, j = first[p1], second[p2]
+                    if k1 == k2:
+                        first[p1], first[p2] = j, i
+                        if self.cost_of(k1, first) < self.costs[k1] - 0.5:
+                            self.order[k1] = first
                             self.retime(k1)
-                            self.retime(k2)
-                            improved = True
-        return improved
+                            changed.add(k1)
+                        continue
+                    first[p1], second[p2] = j, i
+                    if (cost := self.cost_of(k1, first)) >= self.costs[k1] + self.costs[k2]:
+                        continue
+                    if cost + self.cost_of(k2, second) < self.costs[k1] + self.costs[k2] - 0.5:
+                        self.order[k1], self.order[k2] = first, second
+                        self.retime(k1)
+                        self.retime(k2)
+                        changed |= {k1, k2}
+        return changed
 
-    def descend(self, deadline: float) -> None:
-        """Swaps and moves until neither lowers the cost."""
-        improved = True
-        while improved and time.monotonic() < deadline:
-            improved = self.swap()
-            for i in range(self.instance.vessels):
-                k = next(k for k, order in enumerate(self.order) if i in order)
-                improved = self.relocate(i, k) or improved
+    def descend(self, deadline: float, dirty: set[int] | None = None) -> None:
+        """Swaps and moves from the ``dirty`` berths (all by default) until none lowers the
+        cost; a berth that changes is looked at again."""
+        dirty = set(range(len(self.order))) if dirty is None else dirty
+        while dirty and time.monotonic() < deadline:
+            k = dirty.pop()
+            dirty |= self.swap(k)
+            for i in list(self.order[k]):
+                if (moved := self.relocate(i, k)) is not None:
+                    dirty |= {k, moved}
 
     def placements(self) -> list[Placement]:
         return [
@@ -671,17 +676,28 @@ class _Sequences:
         rng = random.Random(seed)
         self.descend(deadline)
         best, best_cost = [list(o) for o in self.order], sum(self.costs)
-        while time.monotonic() < deadline:
+        kept, kept_cost = best, best_cost
+        began = time.monotonic()
+        while (now := time.monotonic()) < deadline:
+            slack = TOLERANCE * best_cost * (deadline - now) / max(deadline - began, 1e-9)
+            dirty = set()
             for i in rng.sample(range(self.instance.vessels), kick):
                 k = next(k for k, order in enumerate(self.order) if i in order)
-                self.relocate(i, k, rng)
-            self.descend(deadline)
-            if (cost := sum(self.costs)) <= best_cost:
+                if (moved := self.relocate(i, k, rng)) is not None:
+                    dirty |= {k, moved}
+            self.descend(deadline, dirty)
+            cost = sum(self.costs)
+            if cost <= best_cost:
                 best, best_cost = [list(o) for o in self.order], cost
+            if cost <= kept_cost + slack:
+                kept, kept_cost = [list(o) for o in self.order], cost
             else:
-                self.order = [list(o) for o in best]
+                self.order = [list(o) for o in kept]
                 for k in range(len(self.order)):
                     self.retime(k)
+        self.order = best
+        for k in range(len(self.order)):
+            self.retime(k)
         return self.placements()
 
 
