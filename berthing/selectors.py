@@ -232,7 +232,8 @@ def plan_candidate_visits(
 ) -> QuerySet[VesselVisit]:
     """Visits of the quay's terminal a plan of ``[start, end)`` should place: expected to
     arrive before ``end`` and not gone before ``start`` by their ETD or requested departure
-    (vessels in port always count)."""
+    (vessels in port always count), and not berthed at another quay by its published plan."""
+    elsewhere = BerthAssignment.objects.filter(is_published=True).exclude(quay_id=quay.pk)
     return (
         VesselVisit.objects.filter(
             terminal_id=quay.terminal_id, phase__in=PLANNABLE_PHASES, eta__lt=end
@@ -242,6 +243,7 @@ def plan_candidate_visits(
             | Q(berth_application__requested_departure__gt=start)
             | Q(phase__in=(VisitPhase.ARRIVED, VisitPhase.WORKING, VisitPhase.COMPLETED))
         )
+        .exclude(pk__in=elsewhere.values("vessel_visit_id"))
         .select_related("vessel", "line", "berth_application")
         .order_by("eta", "pk")
     )

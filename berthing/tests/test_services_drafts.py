@@ -10,6 +10,7 @@ import pytest
 from berthing import services
 from berthing.choices import BerthPlanSource, BerthPlanStatus
 from berthing.models import BerthAssignment, BerthPlan, CraneAllocation
+from berthing.selectors import plan_candidate_visits
 from berthing.tests.factories import CraneAllocationFactory, QuayFactory
 from berthing.tests.support import plan_snapshot
 from tos.core.errors import ApplicationError
@@ -389,3 +390,20 @@ def test_a_lock_with_a_stale_revision_or_a_non_boolean_is_refused(draft, planner
 
     assert list(error.details) == ["locked"]
     assert plan_snapshot(draft) == before
+
+
+def test_a_visit_berthed_at_another_quay_by_its_published_plan_is_not_planned_again(
+    terminal, quay, cranes, make_visit, planner, base
+):
+    north = QuayFactory(terminal=terminal, name="North Quay", length_m=600)
+    there = make_visit(eta_h=4, stay_h=10, name="ALPHA")
+    draft = services.berth_plan_create_draft(quay=quay, user=planner)
+    services.berth_plan_publish(plan=draft, user=planner, expected_revision=draft.revision)
+    later = make_visit(eta_h=8, stay_h=10, name="BRAVO")
+
+    def candidates(at):
+        found = plan_candidate_visits(quay=at, start=base, end=base + 7 * 24 * H)
+        return set(found.values_list("pk", flat=True))
+
+    assert candidates(north) == {later.pk}
+    assert candidates(quay) == {there.pk, later.pk}

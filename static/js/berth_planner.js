@@ -283,7 +283,7 @@ function render() {
           data: data.map((d) => d.value),
           clip: true,
           markLine: {
-            silent: true, symbol: "none", label: { formatter: "now", position: "start" },
+            silent: true, symbol: "none", label: { formatter: "now", position: "end", color: "#0b5fa5" },
             lineStyle: { color: "#0b5fa5", type: "dashed" }, data: [{ xAxis: now }],
           },
         },
