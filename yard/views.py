@@ -1,4 +1,8 @@
-"""Yard pages (the live yard map comes with the yard issue)."""
+"""Yard pages: the module index and the live yard map."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
 
 from tos.core.selectors import terminal_for_user
 from tos.web.pages import module_page, table
@@ -49,5 +53,18 @@ def _sections(request):
 
 
 index = module_page(
-    "Yard", "Blocks, their capacity and fill, and the units stacked in them.", _sections
+    "Yard",
+    "Blocks, their capacity and fill, and the units stacked in them.",
+    _sections,
+    actions=[("yard:map", "Open the live yard map")],
 )
+
+
+@login_required
+def yard_map(request):
+    """The live yard map (terminal staff): the page loads the snapshot and follows the events
+    itself (``static/js/yard_map.js``)."""
+    if not request.user.is_terminal_staff:
+        raise PermissionDenied("The yard map is for terminal staff; lines use the API.")
+    terminal = terminal_for_user(request.user)
+    return render(request, "yard/map.html", {"terminal": terminal})

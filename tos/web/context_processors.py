@@ -6,6 +6,7 @@ MODULES = [
     ("web:home", "Dashboard"),
     ("berthing:index", "Berth"),
     ("yard:index", "Yard"),
+    ("yard:map", "Yard map"),
     ("stowage:index", "Stowage"),
     ("gate:index", "Gate"),
     ("customs:index", "Customs"),
