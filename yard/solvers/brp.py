@@ -73,11 +73,12 @@ class Move:
 @dataclass(frozen=True)
 class Config:
     time_limit: float = 10.0
-    #: beam widths tried in turn for the upper bound (each one at most ``beam_share`` of the time)
-    beam_widths: tuple[int, ...] = (1, 8, 64)
-    beam_share: float = 0.1
-    #: skip the exact IDA* phase (heuristic only)
+    #: share of the time for the pilot beams (widths 1, 2, 4, ...) before the exact search
+    beam_share: float = 0.2
+    max_beam_width: int = 256
+    #: run the exact IDA* phase (on bays of at most ``exact_max_boxes`` boxes)
     exact: bool = True
+    exact_max_boxes: int = 40
 
 
 @dataclass(frozen=True)
@@ -256,25 +257,6 @@ class _Search:
             known = self.table[key] = lower_bound(stacks, t, self.last)
         return known
 
-    # -- upper bound -------------------------------------------------------------------------
-    def beam(self, root: Stacks, t0: int, width: int) -> list[tuple[int, int]] | None:
-        """Beam search by relocations + lower bound; the relocation list of the best plan."""
-        layer = [(self.h(root, t0), root, t0, ())]
-        while layer:
-            pool: dict[Hashable, tuple] = {}
-            for _f, stacks, t, path in layer:
-                for s, d, child, t2 in _children(stacks, t, self.last, self.hmax):
-                    self.tick()
-                    path2 = (*path, (s, d))
-                    if t2 > self.last:
-                        return list(path2)
-                    key = _key(child)
-                    if key in pool:
-                        continue
-                    pool[key] = (self.h(child, t2), child, t2, path2)
-            layer = sorted(pool.values(), key=lambda e: e[0])[:width]
-        return None
-
     def probe(self, root: Stacks, t0: int, h: int, threshold: int, budget: int):
         """A plan with at most ``threshold`` relocations found within ``budget`` more nodes."""
         deadline, limit = self.deadline, self.nodes + budget
@@ -328,6 +310,146 @@ class _Search:
         return best
 
 
+# -- the min-max heuristic and the pilot beam search (upper bounds) --------------------------
+
+
+def _unpack(stacks: Sequence[tuple[int, ...]], last: int):
+    """Mutable copies for :func:`_rollout`: stacks, their smallest boxes and where each box to
+    retrieve lies."""
+    lists = [list(st) for st in stacks]
+    mins = [min(st) if st else INF for st in lists]
+    where = [0] * (last + 2)
+    for s, st in enumerate(lists):
+        for b in st:
+            if b <= last:
+                where[b] = s
+    return lists, mins, where
+
+
+def _rollout(
+    stacks: list[list[int]],
+    mins: list[int],
+    where: list[int],
+    t: int,
+    last: int,
+    hmax: int,
+    limit: int,
+    out: list[tuple[int, int]] | None = None,
+) -> int:
+    """Finish the retrieval from a state with the min-max rule (Caserta, Schwarze & Voß 2012):
+    a relocated box goes onto the stack with the smallest "smallest box" that is still later
+    than it (it will not move again), or, when there is none, onto the stack whose smallest
+    box is the latest (its next relocation is as late as possible); ties go to the lower
+    stack. Mutates its arguments; returns the relocations, or -1 when more than ``limit`` are
+    needed or no stack has room."""
+    n = 0
+    width = len(stacks)
+    while t <= last:
+        s = where[t]
+        st = stacks[s]
+        b = st.pop()
+        if b == t:
+            mins[s] = min(st) if st else INF
+            t += 1
+            continue
+        good = bad = -1
+        gm = INF + 1
+        bm = -1
+        for d in range(width):
+            if d == s:
+                continue
+            h = len(stacks[d])
+            if h >= hmax:
+                continue
+            m = mins[d]
+            if m >= b:
+                if m < gm or (m == gm and h < len(stacks[good])):
+                    gm, good = m, d
+            elif m > bm or (m == bm and h < len(stacks[bad])):
+                bm, bad = m, d
+        d = good if good >= 0 else bad
+        if d < 0 or n >= limit:
+            return -1
+        stacks[d].append(b)
+        if b <= last:
+            where[b] = d
+        if b < mins[d]:
+            mins[d] = b
+        n += 1
+        if out is not None:
+            out.append((s, d))
+    return n
+
+
+def greedy(instance: Instance) -> list[tuple[int, int]] | None:
+    """The min-max plan (relocations as (from, to) pairs), or None when it gets stuck."""
+    stacks, mins, where = _unpack(instance.stacks, instance.retrieve)
+    out: list[tuple[int, int]] = []
+    n = _rollout(stacks, mins, where, 1, instance.retrieve, instance.max_height, INF, out)
+    return out if n >= 0 else None
+
+
+def pilot_beam(
+    root: Stacks,
+    t0: int,
+    last: int,
+    hmax: int,
+    width: int,
+    best: list[tuple[int, int]] | None,
+    deadline: float,
+) -> list[tuple[int, int]] | None:
+    """Beam search in which every child is rated by its relocations so far plus a min-max
+    rollout to the end (the pilot method; Ting & Wu 2017 use the same idea). Each rollout is a
+    complete plan, so the search improves ``best`` as it goes; returns the best plan seen
+    (``best`` itself when nothing better turns up, even on time-out)."""
+    bound = len(best) if best is not None else INF
+    layer: list[tuple[Stacks, int, tuple]] = [(root, t0, ())]
+    g = 0
+    checks = 0
+    while layer:
+        pool: dict[Hashable, tuple] = {}
+        for stacks, t, path in layer:
+            s = next(i for i, st in enumerate(stacks) if t in st)
+            st = stacks[s]
+            box = st[-1]
+            rest = st[:-1]
+            seen = set()
+            for d, dt in enumerate(stacks):
+                if d == s or len(dt) >= hmax or dt in seen:
+                    continue
+                seen.add(dt)
+                child = list(stacks)
+                child[s] = rest
+                child[d] = (*dt, box)
+                t2 = retrieve_free(child, t, last)
+                key = tuple(sorted(child))
+                if key in pool:
+                    continue
+                checks += 1
+                if not checks & 63 and time.monotonic() > deadline:
+                    return best
+                path2 = (*path, (s, d))
+                if t2 > last:
+                    if g + 1 < bound:
+                        best, bound = list(path2), g + 1
+                    continue
+                lists, mins, where = _unpack(child, last)
+                n = _rollout(lists, mins, where, t2, last, hmax, INF)
+                if n < 0:
+                    continue  # min-max gets stuck: no room left
+                value = g + 1 + n
+                if value < bound:
+                    tail: list[tuple[int, int]] = []
+                    lists, mins, where = _unpack(child, last)
+                    _rollout(lists, mins, where, t2, last, hmax, INF, tail)
+                    best, bound = [*path2, *tail], value
+                pool[key] = (value, n, tuple(child), t2, path2)
+        ranked = sorted(pool.values(), key=lambda e: (e[0], e[1]))[:width]
+        layer = [(e[2], e[3], e[4]) for e in ranked]
+        g += 1
+    return best
+
+
 def replay(instance: Instance, relocations: Sequence[tuple[int, int]]) -> list[Move]:
     """The full move list (relocations and the free retrievals) of a relocation plan."""
     stacks = list(instance.stacks)
@@ -358,21 +480,28 @@ def solve(instance: Instance, config: Config | None = None) -> Result:
     best: list[tuple[int, int]] | None = [] if t0 > instance.retrieve else None
     stats: dict = {"root_lb": root_lb}
     try:
-        for width in config.beam_widths:
-            if best is not None and len(best) == bound:
-                break
-            # the first beam (a greedy at width 1) may use the whole time: a plan comes first
-            share = config.beam_share * config.time_limit
-            search.deadline = deadline if best is None else min(deadline, time.monotonic() + share)
-            try:
-                plan = search.beam(root, t0, width)
-            except _Timeout:
-                if time.monotonic() > deadline:
-                    raise
-                break
+        if best is None:
+            best = greedy(instance)
+            stats["greedy"] = None if best is None else len(best)
+        # pilot beams of growing width: all the time when the bay is too large for the exact
+        # search to finish, else a share of it
+        exact = config.exact and instance.boxes <= config.exact_max_boxes
+        share = config.beam_share if exact else 1.0
+        beam_deadline = min(deadline, started + share * config.time_limit)
+        width = 1
+        while (best is None or len(best) > bound) and time.monotonic() < beam_deadline:
+            plan = pilot_beam(
+                root, t0, instance.retrieve, instance.max_height, width, best, beam_deadline
+            )
             if plan is not None and (best is None or len(plan) < len(best)):
                 best = plan
                 stats["beam_width"] = width
+            if width >= config.max_beam_width:
+                break
+            width *= 2
+        stats["widest_beam"] = width
+        if not exact:
+            raise _Timeout
         search.deadline = deadline
         if config.exact:
             threshold = root_lb

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import random
 import time
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,17 +94,46 @@ def badly_placed_count(stacks: Sequence[Sequence[int]]) -> int:
 
 
 def lower_bound(stacks: Sequence[Sequence[int]], max_height: int) -> int:
-    bad = badly_placed_count(stacks)
+    """Moves still needed to sort ``stacks``: every badly placed box moves at least once, plus
+    the larger of two extras:
+
+    * Bortfeldt & Forster (2012): for a group ``g``, the badly placed boxes of group ``g`` or
+      later need as many final places on stacks whose well-placed part ends with a group of at
+      least ``g``; when the free tiers above such stacks (``supply``) are fewer than this
+      ``demand``, at least ``ceil((demand - supply) / max_height)`` more stacks must be
+      freed of their well-placed boxes of groups below ``g``, each at a cost of that many moves
+      (the cheapest stacks are counted);
+    * one more move when no badly placed top box can go straight to a good place.
+    """
+    cleans = [clean_height(s) for s in stacks]
+    bad_groups = sorted(b for s, k in zip(stacks, cleans, strict=True) for b in s[k:])
+    bad = len(bad_groups)
     if not bad:
         return 0
-    mins = [min(s) if s else 1 << 30 for s in stacks]
-    for s, st in enumerate(stacks):
-        if st and clean_height(st) < len(st):
-            c = st[-1]
-            for d, dt in enumerate(stacks):
-                if d != s and len(dt) < max_height and mins[d] >= c:
-                    return bad
-    return bad + 1
+    extra = 0
+    for g in sorted(set(bad_groups)):
+        demand = bad - bisect_left(bad_groups, g)
+        supply = 0
+        costs = []
+        for st, k in zip(stacks, cleans, strict=True):
+            if k == 0 or st[k - 1] >= g:
+                supply += max_height - k
+            else:
+                costs.append(sum(1 for b in st[:k] if b < g))
+        if demand > supply:
+            need = -(-(demand - supply) // max_height)
+            costs.sort()
+            extra = max(extra, sum(costs[:need]))
+    if extra == 0:
+        mins = [min(s) if s else 1 << 30 for s in stacks]
+        for s, st in enumerate(stacks):
+            if st and cleans[s] < len(st):
+                c = st[-1]
+                for d, dt in enumerate(stacks):
+                    if d != s and len(dt) < max_height and mins[d] >= c:
+                        return bad
+        return bad + 1
+    return bad + extra
 
 
 class _Greedy:
@@ -273,7 +303,8 @@ def solve(instance: Instance, config: Config | None = None) -> Result:
     best: list[tuple[int, int]] | None = None
     runs = stale = 0
     while True:
-        cap = (len(best) - 1) if best is not None else 20 * boxes + 100
+        # a run that has not finished within the cap is cycling: cut it short and restart
+        cap = (len(best) - 1) if best is not None else 2 * bound + boxes + 50
         plan = _Greedy(instance, rng if runs else None, cap).run()
         runs += 1
         stale += 1
