@@ -6,3 +6,6 @@ class YardConfig(AppConfig):
 
     name = "yard"
     verbose_name = "Yard"
+
+    def ready(self) -> None:
+        from yard import jobs  # noqa: F401  (registers the yard.relocation solver job)

@@ -208,3 +208,70 @@ class WhereaboutsSerializer(serializers.Serializer):
     current = BoxSerializer(allow_null=True)
     planned_moves = YardMoveSerializer(many=True)
     history = BoxSerializer(many=True)
+
+
+class RelocationJobRequestSerializer(serializers.Serializer):
+    """Start a relocation job for one bay of a block (see :mod:`yard.relocation`)."""
+
+    block = serializers.CharField(max_length=10)
+    bay = serializers.IntegerField(min_value=1, max_value=255)
+    kind = serializers.ChoiceField(choices=["brp", "premarshalling"], default="brp")
+    retrieval_order = serializers.ListField(
+        child=serializers.CharField(max_length=11, min_length=11),
+        required=False,
+        allow_empty=False,
+        max_length=500,
+        help_text="Container numbers in the order they leave (brp: the others stay; "
+        "premarshalling: the others come last). Default: by expected departure.",
+    )
+    time_limit = serializers.FloatField(min_value=0.1, max_value=300, default=10)
+    minutes = serializers.IntegerField(
+        min_value=1, max_value=MAX_RESERVATION_MINUTES, required=False
+    )
+
+
+class RelocationJobSerializer(serializers.Serializer):
+    """A relocation job: its solver run's state and the planned moves (in sequence order)."""
+
+    id = serializers.IntegerField()
+    kind = serializers.SerializerMethodField(method_name="get_job_kind")
+    block = serializers.SerializerMethodField()
+    bay = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    progress = serializers.FloatField()
+    message = serializers.CharField()
+    objective = serializers.FloatField(allow_null=True)
+    bound = serializers.FloatField(allow_null=True)
+    gap = serializers.FloatField(allow_null=True)
+    error = serializers.CharField()
+    retrieval_order = serializers.SerializerMethodField()
+    steps = serializers.SerializerMethodField()
+    moves = serializers.SerializerMethodField()
+    requested_by = serializers.CharField(
+        source="requested_by.username", read_only=True, default=None
+    )
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+    def get_job_kind(self, run) -> str:
+        return run.params.get("kind", "")
+
+    def get_block(self, run) -> str:
+        return run.params.get("block", "")
+
+    def get_bay(self, run) -> int | None:
+        return run.params.get("bay")
+
+    def get_retrieval_order(self, run) -> list[str]:
+        numbers = self.context.get("numbers", {})
+        return [numbers.get(u, str(u)) for u in run.params.get("order", [])]
+
+    def get_steps(self, run) -> list[dict]:
+        numbers = self.context.get("numbers", {})
+        steps = (run.result or {}).get("steps", [])
+        return [s | {"container": numbers.get(s["unit"], "")} for s in steps]
+
+    def get_moves(self, run) -> list[dict]:
+        moves = sorted(run.yard_moves.all(), key=lambda m: (m.sequence or 0, m.pk))
+        return YardMoveSerializer(moves, many=True).data

@@ -9,6 +9,7 @@ router = SimpleRouter()
 router.register("yard/blocks", views.YardBlockViewSet, basename="yardblock")
 router.register("yard/units", views.YardUnitViewSet, basename="yardunit")
 router.register("yard/moves", views.YardMoveViewSet, basename="yardmove")
+router.register("yard/relocation-jobs", views.RelocationJobViewSet, basename="yardrelocationjob")
 
 urlpatterns = [
     path("yard/snapshot/", views.YardSnapshotApi.as_view(), name="yard-snapshot"),

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -19,8 +20,9 @@ from rest_framework.response import Response
 
 from tos.core.api.base import IsTerminalStaff, TosAPIView, TosReadOnlyViewSet, TosViewSet
 from tos.core.errors import ApplicationError
+from tos.core.models import ContainerVisit, SolverRun
 from tos.core.selectors import terminal_for_user
-from yard import selectors, services
+from yard import relocation, selectors, services
 from yard.allocation import allocation_suggest
 from yard.api import serializers as s
 from yard.choices import MoveKind, Origin
@@ -283,3 +285,77 @@ class YardMoveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosViewS
             move=move, by=request.user, reason=data.validated_data["reason"]
         )
         return Response(s.YardMoveSerializer(self.scoped_queryset().get(pk=move.pk)).data)
+
+
+class RelocationJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosViewSet):
+    """Relocation jobs (see :mod:`yard.relocation`): ``POST`` plans one bay of a block on the
+    solver queue (``kind`` ``brp`` with a retrieval order, given as container numbers or derived
+    from expected departures, or ``premarshalling``) and answers 202 with the job at once;
+    send an ``Idempotency-Key``. Progress streams as ``solver_run.*`` events; ``GET`` shows the
+    status, progress, objective, bound and the planned shift moves in sequence order (confirm
+    them in that order, each retrieval of a ``brp`` plan when its step comes). Terminal staff
+    only."""
+
+    queryset = SolverRun.objects.none()
+    serializer_class = s.RelocationJobSerializer
+    permission_classes = [IsTerminalStaff]
+    filterset_fields = ["status"]
+    ordering = ["-created_at", "-id"]
+
+    def scoped_queryset(self):
+        return relocation.relocation_jobs_visible_to(self.request.user).prefetch_related(
+            Prefetch(
+                "yard_moves",
+                queryset=YardMove.objects.select_related(
+                    "unit__container", "unit__line", "from_block", "to_block", "reservation"
+                ),
+            )
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return super().get_serializer_context() | {"numbers": getattr(self, "_numbers", {})}
+
+    def _with_numbers(self, runs: list[SolverRun]) -> None:
+        ids: set[int] = set()
+        for run in runs:
+            ids.update(run.params.get("order", []))
+            ids.update(step["unit"] for step in (run.result or {}).get("steps", []))
+        self._numbers = dict(
+            ContainerVisit.objects.filter(pk__in=ids).values_list("pk", "container__number")
+        )
+
+    def list(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        runs = list(page if page is not None else queryset)
+        self._with_numbers(runs)
+        data = s.RelocationJobSerializer(runs, many=True, context=self.get_serializer_context())
+        if page is not None:
+            return self.get_paginated_response(data.data)
+        return Response(data.data)
+
+    def retrieve(self, request: Any, *args: Any, **kwargs: Any) -> Response:
+        run = self.get_object()
+        self._with_numbers([run])
+        return Response(s.RelocationJobSerializer(run, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request=s.RelocationJobRequestSerializer, responses={202: s.RelocationJobSerializer}
+    )
+    def create(self, request: Any) -> Response:
+        data = s.RelocationJobRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        run = relocation.yard_relocation_job_start(
+            block=_block(request, v["block"]),
+            bay=v["bay"],
+            kind=v["kind"],
+            retrieval_order=v.get("retrieval_order"),
+            time_limit=v["time_limit"],
+            minutes=v.get("minutes"),
+            by=request.user,
+        )
+        run = self.scoped_queryset().get(pk=run.pk)
+        self._with_numbers([run])
+        body = s.RelocationJobSerializer(run, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)
