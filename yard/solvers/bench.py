@@ -6,7 +6,10 @@
 prints ``instance,objective,bound,best_known,gap_pct,seconds,status`` per instance in file-name
 order (classes and instance numbers in numeric order: ``data3-3-1, data3-3-2, …, data3-3-40,
 data3-4-1``) and a final ``#`` summary line. ``--match`` keeps the instances whose name matches
-a shell pattern (``data5-6-*``). The problem is recognised from the set's ``SOURCE.md`` title
+a shell pattern (``data5-6-*``). ``--random 10x10 --count 10`` replaces ``--set`` by the seeded
+random full bays of :func:`yard.solvers.brp.random_bay` (10 tiers × 10 stacks, maximum height 12,
+seeds 1..10; no best-known values, so ``gap_pct`` is against the solver's lower bound).
+The problem is recognised from the set's ``SOURCE.md`` title
 (or its folder name); ``--problem`` overrides. ``best_known`` holds only values the set marks as
 proven optimal; ``gap_pct`` is measured against it, or against the solver's own lower bound when
 there is none. For pre-marshalling, ``#`` lines before the summary give each class (the folder of
@@ -80,32 +83,47 @@ def _number(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
+def random_bays(spec: str, count: int) -> list[tuple[str, object]]:
+    """(class, instance) of the seeded random BRP bays ``TIERSxSTACKS`` with seeds 1..count
+    (:func:`yard.solvers.brp.random_bay`)."""
+    tiers, stacks = (int(x) for x in spec.lower().split("x"))
+    return [(spec, brp.random_bay(seed, tiers, stacks)) for seed in range(1, count + 1)]
+
+
 def run(
     problem: str,
-    set_dir: Path,
+    set_dir: Path | None,
     *,
     time_limit: float,
     limit: int | None = None,
     match: str | None = None,
     solutions: Path | None = None,
     out=sys.stdout,
+    instances: list[tuple[str, object]] | None = None,
 ) -> list[dict]:
+    """Solve, check and print every instance of ``set_dir`` (or the given (class, instance)
+    pairs, which have no best-known values)."""
     module, check = PROBLEMS[problem]
-    files = [
-        path
-        for path in module.instance_files(set_dir)
-        if match is None or fnmatch.fnmatch(module.instance_name(path), match)
-    ][: limit or None]
-    best_known = module.read_best_known(set_dir)
+    if instances is None:
+        files = [
+            path
+            for path in module.instance_files(set_dir)
+            if match is None or fnmatch.fnmatch(module.instance_name(path), match)
+        ][: limit or None]
+        instances = [(path.parent.name, path) for path in files]
+        best_known = module.read_best_known(set_dir)
+    else:
+        instances = instances[: limit or None]
+        best_known = {}
     if solutions:
         solutions.mkdir(parents=True, exist_ok=True)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     rows = []
     started = time.monotonic()
-    for path in files:
-        name = module.instance_name(path)
-        instance = module.read_instance(path)
+    for klass, source in instances:
+        instance = module.read_instance(source) if isinstance(source, Path) else source
+        name = instance.name
         try:
             result = module.solve(instance, module.Config(time_limit=time_limit))
         except Exception as exc:  # a crash is a benchmark row, not the end of the sweep
@@ -122,7 +140,7 @@ def run(
         known = best_known.get(name)
         row = {
             "instance": name,
-            "class": path.parent.name,
+            "class": klass,
             "objective": objective,
             "bound": bound,
             "best_known": known,
@@ -176,14 +194,30 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m yard.solvers.bench", description=__doc__)
-    parser.add_argument("--set", required=True, type=Path, help="a benchmark set folder")
+    parser.add_argument("--set", type=Path, help="a benchmark set folder")
+    parser.add_argument(
+        "--random",
+        metavar="TIERSxSTACKS",
+        help="instead of --set: seeded random full BRP bays (seeds 1..--count), e.g. 10x10",
+    )
+    parser.add_argument("--count", type=int, default=10, help="how many --random bays")
     parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance")
     parser.add_argument("--match", help="only instances whose name matches this pattern")
     parser.add_argument("--limit", type=int, help="only the first N instances")
     parser.add_argument("--solutions", type=Path, help="write DIR/<instance>.json")
     parser.add_argument("--problem", choices=sorted(PROBLEMS))
     args = parser.parse_args(argv)
-    if not args.set.is_dir():
+    if args.random:
+        run(
+            "brp",
+            None,
+            time_limit=args.time_limit,
+            limit=args.limit,
+            solutions=args.solutions,
+            instances=random_bays(args.random, args.count),
+        )
+        return 0
+    if args.set is None or not args.set.is_dir():
         parser.error(f"--set {args.set} is not a folder")
     run(
         args.problem or detect(args.set),

@@ -31,6 +31,7 @@ stacks are numbered from 0 in file order; ``objective`` counts the ``relocate`` 
 from __future__ import annotations
 
 import csv
+import random
 import time
 from bisect import bisect_right
 from collections.abc import Hashable, Sequence
@@ -566,6 +567,17 @@ def plan_relocations(
 
 
 # -- benchmark files -------------------------------------------------------------------------
+
+
+def random_bay(seed: int, tiers: int = 10, stacks: int = 10, *, extra_tiers: int = 2) -> Instance:
+    """A full bay of ``tiers`` × ``stacks`` boxes as in the Caserta–Voß–Sniedovich generator:
+    the priorities ``1..tiers·stacks`` shuffled by ``random.Random(seed)`` and dealt stack by
+    stack from bottom to top; maximum height ``tiers + extra_tiers``. Named
+    ``random<tiers>x<stacks>-<seed>``. The benchmark's seeded 10 × 10 set is seeds 1..10."""
+    boxes = list(range(1, tiers * stacks + 1))
+    random.Random(seed).shuffle(boxes)
+    bay = tuple(tuple(boxes[s * tiers : (s + 1) * tiers]) for s in range(stacks))
+    return Instance(f"random{tiers}x{stacks}-{seed}", bay, tiers + extra_tiers, tiers * stacks)
 
 
 def read_instance(path: Path, *, extra_tiers: int = 2) -> Instance:

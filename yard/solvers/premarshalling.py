@@ -16,7 +16,9 @@ moves that cancel out. Each greedy run repeats:
    cleared boxes go to good places where possible, else onto dirty stacks, else onto the least
    valuable clean stack.
 
-The first run is deterministic; later runs perturb the scores. The lower bound is the number of
+The first run is deterministic; later runs perturb the scores. When no run has produced a plan
+after a quarter of the time, a weighted A* over all moves (complete, closed set over layouts)
+takes the rest of it. The lower bound is the number of
 badly placed boxes, plus one when no badly placed top box can move to a good place.
 
 Solution JSON (``solution_json``)::
@@ -28,6 +30,7 @@ Solution JSON (``solution_json``)::
 
 from __future__ import annotations
 
+import heapq
 import random
 import time
 from bisect import bisect_left
@@ -257,6 +260,42 @@ class _Greedy:
         return self.moves
 
 
+def best_first(instance: Instance, deadline: float, weight: float = 2.0):
+    """Weighted A* over all moves (f = moves + ``weight`` · lower bound) with a closed set over
+    layouts in which stacks are interchangeable: slower than the greedy but complete, so it
+    finds a plan where the greedy keeps failing (``None`` only on time-out or when there is
+    none)."""
+    h = instance.max_height
+    root = tuple(instance.stacks)
+    heap = [(weight * lower_bound(root, h), 0, 0, root, ())]
+    closed = {tuple(sorted(root))}
+    count = 0
+    while heap:
+        _f, g, _n, stacks, path = heapq.heappop(heap)
+        if badly_placed_count(stacks) == 0:
+            return list(path)
+        if not count & 255 and time.monotonic() > deadline:
+            return None
+        for s, st in enumerate(stacks):
+            if not st:
+                continue
+            for d, dt in enumerate(stacks):
+                if d == s or len(dt) >= h:
+                    continue
+                child = list(stacks)
+                child[s] = st[:-1]
+                child[d] = (*dt, st[-1])
+                key = tuple(sorted(child))
+                if key in closed:
+                    continue
+                closed.add(key)
+                count += 1
+                child_t = tuple(child)
+                f = g + 1 + weight * lower_bound(child_t, h)
+                heapq.heappush(heap, (f, g + 1, count, child_t, (*path, (s, d))))
+    return None
+
+
 def shorten(instance: Instance, moves: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Drop wasted moves: a box moved s→a and later a→b with stack ``a`` untouched in between
     becomes one move s→b (or none when b = s), if the plan stays legal."""
@@ -302,6 +341,7 @@ def solve(instance: Instance, config: Config | None = None) -> Result:
     rng = random.Random(config.seed)
     best: list[tuple[int, int]] | None = None
     runs = stale = 0
+    stats_fallback = False
     while True:
         # a run that has not finished within the cap is cycling: cut it short and restart
         cap = (len(best) - 1) if best is not None else 2 * bound + boxes + 50
@@ -316,8 +356,15 @@ def solve(instance: Instance, config: Config | None = None) -> Result:
             break
         if stale >= config.patience or time.monotonic() - started > config.time_limit:
             break
+        if best is None and time.monotonic() - started > config.time_limit / 4:
+            # the greedy keeps failing: a complete search for the rest of the time
+            plan = best_first(instance, started + config.time_limit)
+            stats_fallback = True
+            if plan is not None:
+                best = shorten(instance, plan)
+            break
     seconds = time.monotonic() - started
-    stats = {"runs": runs}
+    stats = {"runs": runs, "best_first": stats_fallback}
     if best is None:
         return Result("unknown", None, bound, seconds, stats=stats)
     stacks = [list(s) for s in instance.stacks]

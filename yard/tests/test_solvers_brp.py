@@ -3,6 +3,7 @@
 import io
 import json
 import random
+import time
 from collections import deque
 from pathlib import Path
 
@@ -224,3 +225,57 @@ def test_the_bench_writes_each_plan_with_the_checkers_verdict(tmp_path):
     assert solution["check"] == {"ok": True, "violations": []}
     assert solution["objective"] == 6
     assert check_brp(solution).ok
+
+
+def test_min_max_puts_a_box_on_the_stack_whose_smallest_box_is_the_tightest_later_one():
+    # 3 may go onto [4] (it will not move again) or onto [2] (it would block 2): min-max picks 4.
+    instance = _instance([[1, 3], [4], [2]], 3)
+    assert brp.greedy(instance) == [(0, 1)]
+
+
+def test_min_max_delays_the_next_relocation_when_no_stack_is_safe():
+    # 4 blocks wherever it goes; on [3] it moves again only after 1 and 2 have left.
+    instance = _instance([[1, 4], [2], [3]], 3)
+    assert brp.greedy(instance) == [(0, 2), (2, 0)]
+    result = brp.solve(instance)
+    assert (result.status, result.objective) == ("optimal", 2)
+
+
+def test_the_seeded_random_bay_is_a_full_ten_by_ten_bay_with_two_extra_tiers():
+    instance = brp.random_bay(1)
+    assert (instance.name, instance.width, instance.max_height) == ("random10x10-1", 10, 12)
+    assert sorted(b for s in instance.stacks for b in s) == list(range(1, 101))
+    assert brp.random_bay(1) == instance
+
+
+def test_a_ten_by_ten_bay_gets_a_checked_plan_within_a_few_seconds():
+    instance = brp.random_bay(3)
+    result = brp.solve(instance, brp.Config(time_limit=3))
+    assert result.seconds < 4
+    assert result.status == "feasible"
+    assert result.bound == brp.lower_bound(instance.stacks, 1, 100)
+    assert result.bound <= result.objective <= len(brp.greedy(instance))
+    report = check_brp(brp.solution_json(instance, result), instance)
+    assert report.ok, report.violations
+    assert report.objective == result.objective
+
+
+def test_the_pilot_beam_is_never_worse_than_the_greedy_it_starts_from():
+    instance = brp.random_bay(2, 6, 6)
+    plan = brp.greedy(instance)
+    better = brp.pilot_beam(instance.stacks, 1, 36, 8, 2, plan, time.monotonic() + 5)
+    assert len(better) <= len(plan)
+    solution = brp.solution_json(
+        instance,
+        brp.Result("feasible", len(better), None, 0.0, tuple(brp.replay(instance, better))),
+    )
+    assert check_brp(solution, instance).ok
+
+
+@pytest.mark.parametrize("name", ["data5-6-1", "data5-6-35"])
+def test_the_caserta_bays_the_earlier_versions_missed_reach_their_proven_optimum(name):
+    _need_set()
+    instance = brp.read_instance(SET / f"instances/5-6/{name}.dat")
+    result = brp.solve(instance, brp.Config(time_limit=10))
+    assert result.objective == brp.read_best_known(SET)[name] == 26
+    assert check_brp(brp.solution_json(instance, result), instance).ok

@@ -138,3 +138,26 @@ def test_the_bench_prints_a_class_summary_before_the_final_line():
     assert lines[3].startswith("# class=BF1 instances=2 solved=2")
     assert lines[4].startswith("# instances=2 solved=2")
     assert len(lines) == 5
+
+
+def test_the_bound_counts_well_placed_boxes_that_must_leave_to_make_room():
+    # 3 is the only badly placed box, but every stack holds a 2 and a 1 below any free tier:
+    # some stack must lose both before 3 can be placed well (Bortfeldt & Forster).
+    instance = _instance([[2, 1, 3], [2, 1], [2, 1]], 4)
+    assert premarshalling.badly_placed_count(instance.stacks) == 1
+    assert premarshalling.lower_bound(instance.stacks, 4) == 3
+    result = premarshalling.solve(instance, premarshalling.Config(time_limit=1))
+    assert result.objective >= 3
+    assert check_premarshalling(premarshalling.solution_json(instance, result), instance).ok
+
+
+def test_the_bf13_bay_the_first_greedy_cycles_on_gets_a_checked_plan_within_a_second():
+    _need_set()
+    path = SET / "instances/BF13/cpmp_16_8_103_21_62_1.bay"
+    instance = premarshalling.read_instance(path)
+    result = premarshalling.solve(instance, premarshalling.Config(time_limit=1))
+    assert result.objective is not None
+    assert result.bound == 64
+    report = check_premarshalling(premarshalling.solution_json(instance, result), instance)
+    assert report.ok, report.violations
+    assert report.objective == result.objective
