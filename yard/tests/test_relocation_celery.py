@@ -120,7 +120,7 @@ def test_relocation_jobs_travel_the_real_celery_path_to_moves_that_empty_and_sor
     confirm_in_order(planner_client, brp)
     assert [u for s in layout(dry, 3) for u in s] == [other.pk]  # the one box that stays
 
-    groups = {u: g for u, g in SolverRun.objects.get(pk=pm["id"]).params["groups"]}
+    groups = dict(SolverRun.objects.get(pk=pm["id"]).params["groups"])
     confirm_in_order(planner_client, pm)
     after = layout(dry, 5)
     assert all(
