@@ -185,6 +185,15 @@ export function connectLive(options) {
     if ([...state.buffer.keys()].some((s) => s > state.seq + 1)) replay();
   }
 
+  // Back online (a laptop wakes, Wi-Fi returns): reconnect now rather than after the back-off.
+  function onOnline() {
+    if (state.closed || state.ws) return;
+    clearTimeout(state.reconnectTimer);
+    state.attempt = 0;
+    connect();
+  }
+  window.addEventListener("online", onOnline);
+
   connect();
 
   return {
@@ -201,6 +210,7 @@ export function connectLive(options) {
     },
     close() {
       state.closed = true;
+      window.removeEventListener("online", onOnline);
       clearTimeout(state.watchdog);
       clearTimeout(state.reconnectTimer);
       if (state.ws) state.ws.close(1000, "closed by page");

@@ -496,14 +496,14 @@ function classify(box, mode = state.mode, stackHeight = 0) {
     case "size":
       return [`s${box.size}`, (SIZES[box.size] || SIZES[40])[1]];
     case "reefer":
-      return box.reefer ? ["reefer", "#1f77b4"] : ["dry", NONE];
+      return box.reefer ? ["reefer", "#1f77b4"] : ["none", NONE];
     case "dg": {
       if (!box.imdg) return ["none", NONE];
       const cls = box.imdg.split(".")[0];
       return [`c${cls}`, (DG_CLASSES[cls] || DG_CLASSES[9])[1]];
     }
     case "holds":
-      return box.holds > 0 ? ["held", "#d62728"] : ["free", NONE];
+      return box.holds > 0 ? ["held", "#d62728"] : ["none", NONE];
     case "dwell": {
       if (!box.timeIn) return ["none", NONE];
       const days = (nowS() - box.timeIn) / 86400;
@@ -523,7 +523,8 @@ function colourOf(box, stackHeight) {
 
 function legendLabel(mode, key) {
   if (key === "none") {
-    return { line: "no line", pod: "no POD", visit: "no vessel visit", dg: "not dangerous", dwell: "unknown" }[mode] || "none";
+    const none = { line: "no line", pod: "no POD", visit: "no vessel visit", dg: "not dangerous", dwell: "unknown" };
+    return { ...none, reefer: "not a powered reefer", holds: "no hold" }[mode] || "none";
   }
   if (key === "other") return "other";
   switch (mode) {
@@ -534,11 +535,11 @@ function legendLabel(mode, key) {
     case "size":
       return (SIZES[key.slice(1)] || ["?"])[0];
     case "reefer":
-      return key === "reefer" ? "reefer (powered)" : "not a powered reefer";
+      return "reefer (powered)";
     case "dg":
       return `class ${(DG_CLASSES[key.slice(1)] || ["9 misc."])[0]}`;
     case "holds":
-      return key === "held" ? "on hold" : "no hold";
+      return "on hold";
     case "dwell":
       return DWELL[Number(key.slice(1))][1];
     default:
