@@ -56,6 +56,8 @@ class Config:
     seed: int = 0
     #: stop the restarts early once this many have not improved the best plan
     patience: int = 100_000
+    #: share of the restarts that keep a random prefix of the best plan and rebuild the rest
+    rebuild: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -269,12 +271,13 @@ def best_first(instance: Instance, deadline: float, weight: float = 2.0):
     root = tuple(instance.stacks)
     heap = [(weight * lower_bound(root, h), 0, 0, root, ())]
     closed = {tuple(sorted(root))}
-    count = 0
+    count = pops = 0
     while heap:
         _f, g, _n, stacks, path = heapq.heappop(heap)
         if badly_placed_count(stacks) == 0:
             return list(path)
-        if not count & 255 and time.monotonic() > deadline:
+        pops += 1
+        if not pops & 15 and time.monotonic() > deadline:
             return None
         for s, st in enumerate(stacks):
             if not st:
@@ -345,7 +348,17 @@ def solve(instance: Instance, config: Config | None = None) -> Result:
     while True:
         # a run that has not finished within the cap is cycling: cut it short and restart
         cap = (len(best) - 1) if best is not None else 2 * bound + boxes + 50
-        plan = _Greedy(instance, rng if runs else None, cap).run()
+        if best and config.rebuild and rng.random() < config.rebuild:
+            # keep a random prefix of the best plan and rebuild the rest (ruin and recreate)
+            k = rng.randrange(len(best))
+            start = [list(st) for st in instance.stacks]
+            for s, d in best[:k]:
+                start[d].append(start[s].pop())
+            part = Instance(instance.name, tuple(map(tuple, start)), instance.max_height)
+            tail = _Greedy(part, rng, cap - k).run() if cap > k else None
+            plan = None if tail is None else [*best[:k], *tail]
+        else:
+            plan = _Greedy(instance, rng if runs else None, cap).run()
         runs += 1
         stale += 1
         if plan is not None:

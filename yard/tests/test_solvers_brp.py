@@ -105,7 +105,7 @@ def test_the_solver_matches_a_breadth_first_search_on_small_random_bays(seed):
     result = brp.solve(instance, brp.Config(time_limit=5))
     assert result.status == "optimal"
     assert result.objective == _breadth_first_optimum(instance)
-    assert brp.lower_bound(instance.stacks, 1, 9) <= result.objective
+    assert brp.lower_bound(instance.stacks, 1, 9, 4) <= result.objective
     report = check_brp(brp.solution_json(instance, result), instance)
     assert report.ok, report.violations
     assert report.objective == result.objective
@@ -253,7 +253,7 @@ def test_a_ten_by_ten_bay_gets_a_checked_plan_within_a_few_seconds():
     result = brp.solve(instance, brp.Config(time_limit=3))
     assert result.seconds < 4
     assert result.status == "feasible"
-    assert result.bound == brp.lower_bound(instance.stacks, 1, 100)
+    assert result.bound == brp.lower_bound(instance.stacks, 1, 100, 12)
     assert result.bound <= result.objective <= len(brp.greedy(instance))
     report = check_brp(brp.solution_json(instance, result), instance)
     assert report.ok, report.violations
@@ -279,3 +279,17 @@ def test_the_caserta_bays_the_earlier_versions_missed_reach_their_proven_optimum
     result = brp.solve(instance, brp.Config(time_limit=10))
     assert result.objective == brp.read_best_known(SET)[name] == 26
     assert check_brp(brp.solution_json(instance, result), instance).ok
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_lower_bound_never_exceeds_the_breadth_first_optimum_on_tight_bays(seed):
+    rng = random.Random(100 + seed)
+    boxes = list(range(1, 11))
+    rng.shuffle(boxes)
+    cut = sorted(rng.sample(range(1, 10), 3))
+    stacks = [boxes[a:b] for a, b in zip([0, *cut], [*cut, 10], strict=True)]
+    hmax = max(len(s) for s in stacks) + rng.choice([0, 1])
+    instance = _instance(stacks, hmax)
+    optimum = _breadth_first_optimum(instance)
+    if optimum is not None:
+        assert brp.lower_bound(instance.stacks, 1, 10, hmax) <= optimum
