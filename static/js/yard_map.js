@@ -1670,6 +1670,20 @@ window.yardMap = {
     return [...state.boxes.values()].map((x) => `${x.container}@${ref(state.blocks[x.b].name, x.bay, x.row, x.tier)}`).sort();
   },
   reload: () => resync(),
+  /** Draw the current canvas view `n` times: {mean, max} milliseconds per frame. */
+  benchDraw(n = 20) {
+    const dpr = sizeCanvas();
+    const times = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      if (state.view === "block" && state.block !== null) drawBlock(dpr);
+      else drawOverview(dpr);
+      times.push(performance.now() - t0);
+    }
+    return { mean: times.reduce((a, b) => a + b, 0) / n, max: Math.max(...times) };
+  },
+  openBlock: (name) => openBlock(blockNamed(name).i),
+  zoomBy: (factor) => centreZoom(factor),
 };
 
 // --- start -------------------------------------------------------------------------------------
