@@ -16,10 +16,14 @@ moves that cancel out. Each greedy run repeats:
    cleared boxes go to good places where possible, else onto dirty stacks, else onto the least
    valuable clean stack.
 
-The first run is deterministic; later runs perturb the scores. When no run has produced a plan
-after a quarter of the time, a weighted A* over all moves (complete, closed set over layouts)
-takes the rest of it. The lower bound is the number of
-badly placed boxes, plus one when no badly placed top box can move to a good place.
+The first run is deterministic; later runs perturb the scores, and half of them keep a random
+prefix of the best plan and rebuild the rest. When no run has produced a plan after a quarter
+of the time, a weighted A* over all moves (complete, closed set over layouts) gets another
+quarter; if it finds nothing either, the restarts go on with growing perturbations.
+
+The lower bound is the number of badly placed boxes plus Bortfeldt & Forster's count of
+well-placed boxes that must make room (or plus one when no badly placed top box can move to a
+good place).
 
 Solution JSON (``solution_json``)::
 
@@ -58,6 +62,8 @@ class Config:
     patience: int = 100_000
     #: share of the restarts that keep a random prefix of the best plan and rebuild the rest
     rebuild: float = 0.5
+    #: scale of the random perturbation of the greedy's scores
+    noise: float = 2.5
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,8 @@ def lower_bound(stacks: Sequence[Sequence[int]], max_height: int) -> int:
 
 
 class _Greedy:
-    def __init__(self, instance: Instance, rng: random.Random | None, cap: int):
+    def __init__(self, instance: Instance, rng: random.Random | None, cap: int, scale: float = 2.5):
+        self.scale = scale
         self.h = instance.max_height
         self.stacks = [list(s) for s in instance.stacks]
         self.clean = [clean_height(s) for s in self.stacks]
@@ -152,7 +159,7 @@ class _Greedy:
         self.big = max((b for s in self.stacks for b in s), default=0) + 1
 
     def noise(self) -> float:
-        return self.rng.random() * 2.5 if self.rng else 0.0
+        return self.rng.random() * self.scale if self.rng else 0.0
 
     def accept(self, d: int) -> int:
         """The largest group that can land well on clean stack ``d``."""
@@ -345,6 +352,7 @@ def solve(instance: Instance, config: Config | None = None) -> Result:
     best: list[tuple[int, int]] | None = None
     runs = stale = 0
     stats_fallback = False
+    scale = config.noise
     while True:
         # a run that has not finished within the cap is cycling: cut it short and restart
         cap = (len(best) - 1) if best is not None else 2 * bound + boxes + 50
@@ -355,10 +363,10 @@ def solve(instance: Instance, config: Config | None = None) -> Result:
             for s, d in best[:k]:
                 start[d].append(start[s].pop())
             part = Instance(instance.name, tuple(map(tuple, start)), instance.max_height)
-            tail = _Greedy(part, rng, cap - k).run() if cap > k else None
+            tail = _Greedy(part, rng, cap - k, scale).run() if cap > k else None
             plan = None if tail is None else [*best[:k], *tail]
         else:
-            plan = _Greedy(instance, rng if runs else None, cap).run()
+            plan = _Greedy(instance, rng if runs else None, cap, scale).run()
         runs += 1
         stale += 1
         if plan is not None:
@@ -367,15 +375,22 @@ def solve(instance: Instance, config: Config | None = None) -> Result:
                 best, stale = plan, 0
         if best is not None and len(best) <= bound:
             break
-        if stale >= config.patience or time.monotonic() - started > config.time_limit:
+        elapsed = time.monotonic() - started
+        if stale >= config.patience or elapsed > config.time_limit:
             break
-        if best is None and time.monotonic() - started > config.time_limit / 4:
-            # the greedy keeps failing: a complete search for the rest of the time
-            plan = best_first(instance, started + config.time_limit)
+        if best is None and not stats_fallback and elapsed > config.time_limit / 4:
+            # the greedy keeps failing: a complete search for a quarter of the time, then
+            # greedy restarts with ever larger perturbations
             stats_fallback = True
+            plan = best_first(instance, time.monotonic() + config.time_limit / 4)
             if plan is not None:
                 best = shorten(instance, plan)
-            break
+                if len(best) <= bound:
+                    break
+            else:
+                scale = 2 * config.noise
+        if best is None and stats_fallback:
+            scale = min(scale * 1.25, 8 * config.noise)
     seconds = time.monotonic() - started
     stats = {"runs": runs, "best_first": stats_fallback}
     if best is None:
