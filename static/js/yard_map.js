@@ -25,7 +25,7 @@ const ctx = canvas.getContext("2d");
 const BAY_PITCH_M = 6.5; // one 20' ground bay along the block (as yard/allocation.py)
 const ROW_PITCH_M = 2.9; // one row across the block
 const ROW_ASPECT = 1.25; // block view: a row is this many times as tall as a ground bay is wide
-const BLOCK_MARGIN = { left: 44, top: 40, right: 12, bottom: 14 };
+const BLOCK_MARGIN = { left: 60, top: 40, right: 12, bottom: 14 };
 const OVERVIEW_HEIGHT = 540;
 const PALETTE = [
   "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
@@ -821,11 +821,15 @@ function drawOverview(dpr) {
     const len = b.L * c.k;
     if (len < 34) continue;
     const [sx, sy] = toScreen(b.x_m, b.y_m, c);
+    const [ex] = toScreen(b.x_m + b.L * b.cos, b.y_m + b.L * b.sin, c);
     const cap = b.bays * b.rows * b.max_tier;
     const pct = cap ? Math.round((100 * b.teu) / cap) : 0;
     const text = len > 120 ? `${b.name} · ${pct} %${b.kind !== "dry" ? ` · ${b.kind}` : ""}` : b.name;
+    // Keep the label in sight while any of the block is (zoomed in, its corner may be off-screen).
+    const width = ctx.measureText(text).width;
+    const x = b.cos > 0.99 ? Math.max(sx + 1, Math.min(4, ex - width - 2)) : sx + 1;
     ctx.fillStyle = "#1d2733";
-    ctx.fillText(text, sx + 1, sy - 3);
+    ctx.fillText(text, x, Math.max(14, sy - 3));
   }
   drawHighlight(dpr);
 }
@@ -937,7 +941,10 @@ function drawBlock(dpr) {
   if (state.bay !== null) {
     const [from, to] = grounds(state.bay, state.bay % 2 ? 20 : 40);
     const [sx, sy] = cell(gIndex(from), 1);
-    ctx.lineWidth = 3;
+    // A tint and a thin frame: the stack heights inside stay readable.
+    ctx.fillStyle = "rgba(11,95,165,.14)";
+    ctx.fillRect(sx, sy, ((to - from) / 2) * k, b.rows * rh);
+    ctx.lineWidth = 2;
     ctx.strokeStyle = "#0b5fa5";
     ctx.strokeRect(sx - 1, sy - 1, ((to - from) / 2) * k + 2, b.rows * rh + 2);
   }
@@ -1003,7 +1010,7 @@ function drawBlockAxes(b, gFrom, gTo, cell, k, rh) {
   for (let r = 1; r <= b.rows; r++) {
     const [, sy] = cell(gFrom, r);
     if (sy + rh < BLOCK_MARGIN.top || sy > viewport().h) continue;
-    ctx.fillText(`${plugged.has(r) ? "⚡" : ""}row ${r}`, BLOCK_MARGIN.left - 5, sy + rh / 2);
+    ctx.fillText(`${plugged.has(r) ? "⚡ " : ""}row ${r}`, BLOCK_MARGIN.left - 6, sy + rh / 2);
   }
   ctx.restore();
 }
@@ -1030,6 +1037,17 @@ function bayCells(b, bay) {
       }
       out.push({ row: r, tier: t, parts });
     }
+  }
+  return out;
+}
+
+/** Join `parts` with " · " as far as they fit in `width` px at about `charPx` per character. */
+function fitText(parts, width, charPx) {
+  let out = "";
+  for (const part of parts) {
+    const next = out ? `${out} · ${part}` : part;
+    if (next.length * charPx > width) break;
+    out = next;
   }
   return out;
 }
@@ -1081,15 +1099,15 @@ function renderBay() {
       const colour = colourOf(box, box.tier);
       const ink = textOn(colour);
       const cls = ["box", box.unit === state.selected ? "selected" : "", box.unit === state.highlight ? "found" : ""].join(" ").trim();
-      const sizeNote = box.size === 20 ? "20'" : `${box.size}' · bay ${pad2(box.bay)}`;
-      const sub = [sizeNote, box.pod, box.imdg ? `IMDG ${box.imdg}` : "", box.reefer ? "reefer" : "", box.holds ? "HOLD" : ""].filter(Boolean);
+      const sizeNote = box.size === 20 || box.bay === bay ? `${box.size}'` : `${box.size}' (${pad2(box.bay)})`;
+      const sub = fitText([box.holds ? "HOLD" : "", sizeNote, box.pod, box.imdg ? `DG ${box.imdg}` : "", box.reefer ? "RF" : ""].filter(Boolean), pw - 8, 5.6);
       const number = half || pw < 86 ? box.container.slice(4) : box.container;
       parts.push(
         `<g class="${cls}" data-unit="${box.unit}" data-container="${esc(box.container)}" data-row="${box.row}" data-tier="${box.tier}" tabindex="0">` +
           `<title>${esc(box.container)} · ${esc(ref(b.name, box.bay, box.row, box.tier))}</title>` +
           `<rect x="${px + 1.5}" y="${y + 1.5}" width="${pw - 3}" height="${ch - 3}" rx="2" fill="${colour}"/>` +
           `<text class="num" x="${px + pw / 2}" y="${y + 18}" fill="${ink}" text-anchor="middle">${esc(number)}</text>` +
-          `<text class="sub" x="${px + pw / 2}" y="${y + 33}" fill="${ink}" text-anchor="middle">${esc(half ? (box.size === 20 ? "20'" : `${box.size}'`) : sub.slice(0, 3).join(" · "))}</text>` +
+          `<text class="sub" x="${px + pw / 2}" y="${y + 33}" fill="${ink}" text-anchor="middle">${esc(sub)}</text>` +
           `</g>`,
       );
     }
