@@ -41,12 +41,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from tos.core.choices import UnitCategory
 from tos.core.errors import ApplicationError
-from tos.core.models import ContainerVisit
+from tos.core.models import ContainerVisit, Event
 from yard.choices import BlockKind, MoveStatus, Origin
 from yard.models import YardBlock, YardMove, YardOccupancy, YardReservation, slot_size, yard_ref
 from yard.selectors import needs_power, weight_class
@@ -179,53 +179,62 @@ def _origin_xy(origin: str, berth_x_m: int | None, blocks: list[YardBlock]) -> t
     return (berth_x_m, 0)
 
 
-#: (database, terminal id) → (event seq, stacks, powered boxes per row): the parsed yard of the
-#: last allocation. Every change of occupancy or of a unit writes an event, so the terminal's
-#: ``event_seq`` tells whether it is still current. Only on PostgreSQL, whose ids are never reused
-#: (a rolled-back SQLite test could bring back a terminal id and seq with another yard).
-_STATE_CACHE: dict[tuple[str, int], tuple[int, dict, dict]] = {}
+#: The columns of a current occupancy row that the scoring needs (one query, no model objects).
+_COLUMNS = (
+    "block_id",
+    "row",
+    "tier",
+    "bay",
+    "size_ft",
+    "ground_from",
+    "ground_to",
+    "unit_id",
+    "unit__category",
+    "unit__outbound_visit_id",
+    "unit__inbound_visit_id",
+    "unit__pod",
+    "unit__vgm_kg",
+    "unit__gross_weight_kg",
+    "unit__line_id",
+    "unit__outbound_visit__etb",
+    "unit__outbound_visit__eta",
+    "unit__container__type_group",
+)
+#: Event topics that never change what the scoring reads (which box stands where, the boxes'
+#: categories, visits, weights, lines and departures), and single event types of other topics.
+_NEUTRAL_TOPICS = frozenset({"holds", "solver_runs"})
+_NEUTRAL_TYPES = frozenset({"berth.incumbent"})
+#: Beyond this many events since the cached state, reloading is cheaper than replaying.
+MAX_REPLAY_EVENTS = 1000
 
 
-def _yard_state(terminal_id: int) -> tuple[dict, dict]:
-    """What stands in the terminal's yard now: ``{(block, row, ground bay): {tier: box}}`` and
-    the number of powered reefers per ``(block, row)``."""
-    from django.db import connection
+@dataclass(frozen=True)
+class _YardState:
+    """The parsed yard of a terminal as of the event ``mark`` (seq, id, created_at of the
+    terminal's latest event): ``stacks[(block, row, ground bay)] = {tier: box}``, powered reefers
+    per ``(block, row)`` and, per unit, where it stands (``(block, row, tier, ground_from,
+    ground_to, powered)``). Never changed once built: an update makes new dicts (shallow copies
+    with the touched stacks copied), so a request that holds an older state reads it safely."""
 
-    from tos.core.models import Terminal
+    mark: tuple
+    stacks: dict
+    powered_in_row: dict
+    where: dict
 
-    cacheable = connection.vendor == "postgresql"
-    key = (connection.settings_dict["NAME"], terminal_id)
-    seq = None
-    if cacheable:
-        seq = Terminal.objects.filter(pk=terminal_id).values_list("event_seq", flat=True).get()
-        cached = _STATE_CACHE.get(key)
-        if cached is not None and cached[0] == seq:
-            return cached[1], cached[2]
-    stacks: dict[tuple[int, int, int], dict[int, _Box]] = defaultdict(dict)
-    powered_in_row: dict[tuple[int, int], int] = defaultdict(int)
-    rows = YardOccupancy.objects.filter(terminal_id=terminal_id, valid_to__isnull=True).values_list(
-        "block_id",
-        "row",
-        "tier",
-        "bay",
-        "size_ft",
-        "ground_from",
-        "ground_to",
-        "unit_id",
-        "unit__category",
-        "unit__outbound_visit_id",
-        "unit__inbound_visit_id",
-        "unit__pod",
-        "unit__vgm_kg",
-        "unit__gross_weight_kg",
-        "unit__line_id",
-        "unit__outbound_visit__etb",
-        "unit__outbound_visit__eta",
-        "unit__container__type_group",
-    )
-    for (
+
+#: (database, terminal id) → the last parsed yard. Every change of occupancy or of a unit writes
+#: an event in the same transaction, so the terminal's latest event tells whether it is current,
+#: and the events since it say which units to re-read (:func:`_advance`). The mark holds the
+#: event's id and creation time as well as its seq: a rolled-back transaction gives its seqs (and
+#: on SQLite its ids) back, and a state cached inside it must not pass for the yard that later
+#: reaches the same seq.
+_STATE_CACHE: dict[tuple[str, int], _YardState] = {}
+
+
+def _parse(row: tuple) -> tuple[int, int, int, int, int, int, _Box]:
+    (
         block_id,
-        row,
+        row_no,
         tier,
         bay,
         size_ft,
@@ -242,36 +251,155 @@ def _yard_state(terminal_id: int) -> tuple[dict, dict]:
         etb,
         eta,
         type_group,
-    ) in rows:
-        box_powered = needs_power(type_group=type_group, category=category)
-        size = slot_size(size_ft)
-        box = _Box(
-            unit_id=unit_id,
-            bay=bay,
+    ) = row
+    size = slot_size(size_ft)
+    box = _Box(
+        unit_id=unit_id,
+        bay=bay,
+        size=size,
+        ground_from=g_from,
+        ground_to=g_to,
+        group=_group(
+            category=category,
+            outbound=outbound,
+            inbound=inbound,
+            pod=pod,
+            kg=vgm or gross,
+            line=line,
             size=size,
-            ground_from=g_from,
-            ground_to=g_to,
-            group=_group(
-                category=category,
-                outbound=outbound,
-                inbound=inbound,
-                pod=pod,
-                kg=vgm or gross,
-                line=line,
-                size=size,
-            ),
-            visit=outbound,
-            departs=_departure(etb, eta) if outbound else None,
-            powered=box_powered,
-        )
+        ),
+        visit=outbound,
+        departs=_departure(etb, eta) if outbound else None,
+        powered=needs_power(type_group=type_group, category=category),
+    )
+    return block_id, row_no, tier, g_from, g_to, unit_id, box
+
+
+def _load(terminal_id: int, mark: tuple | None) -> _YardState:
+    stacks: dict[tuple[int, int, int], dict[int, _Box]] = defaultdict(dict)
+    powered_in_row: dict[tuple[int, int], int] = defaultdict(int)
+    where: dict[int, tuple] = {}
+    rows = YardOccupancy.objects.filter(terminal_id=terminal_id, valid_to__isnull=True).values_list(
+        *_COLUMNS
+    )
+    for raw in rows:
+        block_id, row, tier, g_from, g_to, unit_id, box = _parse(raw)
         for ground in range(g_from, g_to, 2):
             stacks[(block_id, row, ground)][tier] = box
-        if box_powered:
+        if box.powered:
             powered_in_row[(block_id, row)] += 1
-    stacks, powered_in_row = dict(stacks), dict(powered_in_row)
-    if cacheable:
-        _STATE_CACHE[key] = (seq, stacks, powered_in_row)
-    return stacks, powered_in_row
+        where[unit_id] = (block_id, row, tier, g_from, g_to, box.powered)
+    return _YardState(mark, dict(stacks), dict(powered_in_row), where)
+
+
+def _changed_units(terminal_id: int, cached: _YardState, mark: tuple) -> set[int] | None:
+    """The units whose rows changed since ``cached`` (from the events in between), or None when
+    an event may have changed something else (a vessel visit's times, an unknown kind) or the
+    cached state is not an ancestor of ``mark`` (a rolled-back transaction)."""
+    first, last = cached.mark[0], mark[0]
+    if not first < last or last - first > MAX_REPLAY_EVENTS:
+        return None
+    events = list(
+        Event.objects.filter(terminal_id=terminal_id, seq__gte=first, seq__lte=last)
+        .order_by("seq")
+        .values_list("seq", "pk", "created_at", "topic", "type", "payload")
+    )
+    if len(events) != last - first + 1 or events[0][:3] != cached.mark or events[-1][:3] != mark:
+        return None
+    units: set[int] = set()
+    for _seq, _pk, _at, topic, type_, payload in events[1:]:
+        if topic in _NEUTRAL_TOPICS or type_ in _NEUTRAL_TYPES:
+            continue
+        unit = (
+            payload.get("unit")
+            if topic == "yard"
+            else payload.get("id")
+            if topic == "units"
+            else None
+        )
+        if not isinstance(unit, int):
+            return None
+        units.add(unit)
+    return units
+
+
+def _advance(terminal_id: int, cached: _YardState, mark: tuple, units: set[int]) -> _YardState:
+    """``cached`` with the rows of ``units`` re-read: every old place is cleared first, then
+    every new one filled (a box may move into a place another one just left)."""
+    stacks = dict(cached.stacks)
+    powered_in_row = dict(cached.powered_in_row)
+    where = dict(cached.where)
+    copied: set[tuple[int, int, int]] = set()
+
+    def stack(key: tuple[int, int, int]) -> dict[int, _Box]:
+        if key not in copied:
+            copied.add(key)
+            stacks[key] = dict(stacks.get(key, {}))
+        return stacks[key]
+
+    for unit_id in units:
+        old = where.pop(unit_id, None)
+        if old is None:
+            continue
+        block_id, row, tier, g_from, g_to, powered = old
+        for ground in range(g_from, g_to, 2):
+            tiers = stack((block_id, row, ground))
+            if tiers.get(tier) is not None and tiers[tier].unit_id == unit_id:
+                del tiers[tier]
+        if powered:
+            powered_in_row[(block_id, row)] -= 1
+    if units:
+        rows = YardOccupancy.objects.filter(
+            terminal_id=terminal_id, valid_to__isnull=True, unit_id__in=sorted(units)
+        ).values_list(*_COLUMNS)
+        for raw in rows:
+            block_id, row, tier, g_from, g_to, unit_id, box = _parse(raw)
+            for ground in range(g_from, g_to, 2):
+                stack((block_id, row, ground))[tier] = box
+            if box.powered:
+                powered_in_row[(block_id, row)] = powered_in_row.get((block_id, row), 0) + 1
+            where[unit_id] = (block_id, row, tier, g_from, g_to, box.powered)
+    for key in copied:
+        if not stacks[key]:
+            del stacks[key]
+    powered_in_row = {k: v for k, v in powered_in_row.items() if v}
+    return _YardState(mark, stacks, powered_in_row, where)
+
+
+def _fingerprint(terminal_id: int) -> tuple[int, int]:
+    """(count, highest id) of the current occupancy rows: the mark of a yard without events."""
+    found = YardOccupancy.objects.filter(terminal_id=terminal_id, valid_to__isnull=True).aggregate(
+        n=Count("pk"), top=Max("pk")
+    )
+    return found["n"], found["top"] or 0
+
+
+def _yard_state(terminal_id: int) -> tuple[dict, dict]:
+    """What stands in the terminal's yard now: ``{(block, row, ground bay): {tier: box}}`` and
+    the number of powered reefers per ``(block, row)``. Served from the cache when no event was
+    written since; brought up to date from the events since the cached state when they only
+    name units (re-reading just those units' rows); reloaded otherwise."""
+    from django.db import connection
+
+    key = (connection.settings_dict["NAME"], terminal_id)
+    mark = (
+        Event.objects.filter(terminal_id=terminal_id)
+        .order_by("-seq")
+        .values_list("seq", "pk", "created_at")
+        .first()
+    )
+    cached = _STATE_CACHE.get(key)
+    if mark is None:  # no event yet (a bulk-loaded yard): tell yards apart by their rows
+        mark = (0, *_fingerprint(terminal_id))
+    mark = tuple(mark)
+    if cached is not None and cached.mark == mark:
+        return cached.stacks, cached.powered_in_row
+    units = _changed_units(terminal_id, cached, mark) if cached is not None else None
+    state = (
+        _load(terminal_id, mark) if units is None else _advance(terminal_id, cached, mark, units)
+    )
+    _STATE_CACHE[key] = state
+    return state.stacks, state.powered_in_row
 
 
 def allocation_suggest(
