@@ -9,6 +9,8 @@ data3-4-1``) and a final ``#`` summary line. ``--match`` keeps the instances who
 a shell pattern (``data5-6-*``). ``--random 10x10 --count 10`` replaces ``--set`` by the seeded
 random full bays of :func:`yard.solvers.brp.random_bay` (10 tiers × 10 stacks, maximum height 12,
 seeds 1..10; no best-known values, so ``gap_pct`` is against the solver's lower bound).
+``--heuristic`` (BRP) skips the exact search, to measure the heuristic alone against the
+proven optima of a set.
 The problem is recognised from the set's ``SOURCE.md`` title
 (or its folder name); ``--problem`` overrides. ``best_known`` holds only values the set marks as
 proven optimal; ``gap_pct`` is measured against it, or against the solver's own lower bound when
@@ -100,6 +102,7 @@ def run(
     solutions: Path | None = None,
     out=sys.stdout,
     instances: list[tuple[str, object]] | None = None,
+    heuristic: bool = False,
 ) -> list[dict]:
     """Solve, check and print every instance of ``set_dir`` (or the given (class, instance)
     pairs, which have no best-known values)."""
@@ -125,7 +128,10 @@ def run(
         instance = module.read_instance(source) if isinstance(source, Path) else source
         name = instance.name
         try:
-            result = module.solve(instance, module.Config(time_limit=time_limit))
+            config = module.Config(time_limit=time_limit)
+            if heuristic:
+                config = module.Config(time_limit=time_limit, exact=False)
+            result = module.solve(instance, config)
         except Exception as exc:  # a crash is a benchmark row, not the end of the sweep
             result = module.Result("error", None, None, 0.0, stats={"error": repr(exc)})
         status, objective, bound = result.status, result.objective, result.bound
@@ -201,6 +207,11 @@ def main(argv: list[str] | None = None) -> int:
         help="instead of --set: seeded random full BRP bays (seeds 1..--count), e.g. 10x10",
     )
     parser.add_argument("--count", type=int, default=10, help="how many --random bays")
+    parser.add_argument(
+        "--heuristic",
+        action="store_true",
+        help="BRP only: no exact search (greedy and pilot beams; bound = root lower bound)",
+    )
     parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance")
     parser.add_argument("--match", help="only instances whose name matches this pattern")
     parser.add_argument("--limit", type=int, help="only the first N instances")
@@ -215,17 +226,22 @@ def main(argv: list[str] | None = None) -> int:
             limit=args.limit,
             solutions=args.solutions,
             instances=random_bays(args.random, args.count),
+            heuristic=args.heuristic,
         )
         return 0
     if args.set is None or not args.set.is_dir():
         parser.error(f"--set {args.set} is not a folder")
+    problem = args.problem or detect(args.set)
+    if args.heuristic and problem != "brp":
+        parser.error("--heuristic is for the BRP only")
     run(
-        args.problem or detect(args.set),
+        problem,
         args.set,
         time_limit=args.time_limit,
         limit=args.limit,
         match=args.match,
         solutions=args.solutions,
+        heuristic=args.heuristic,
     )
     return 0
 

@@ -293,3 +293,16 @@ def test_the_lower_bound_never_exceeds_the_breadth_first_optimum_on_tight_bays(s
     optimum = _breadth_first_optimum(instance)
     if optimum is not None:
         assert brp.lower_bound(instance.stacks, 1, 10, hmax) <= optimum
+
+
+def test_the_bench_runs_the_seeded_random_bays_and_checks_every_plan():
+    out = io.StringIO()
+    bays = bench.random_bays("4x4", 2)
+    bench.run("brp", None, time_limit=0.5, instances=bays, heuristic=True, out=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "instance,objective,bound,best_known,gap_pct,seconds,status"
+    rows = [line.split(",") for line in lines[1:3]]
+    assert [row[0] for row in rows] == ["random4x4-1", "random4x4-2"]
+    assert all(row[-1] in ("optimal", "feasible") for row in rows)
+    assert all(row[3] == "" and int(row[1]) >= int(row[2]) for row in rows)
+    assert lines[3].startswith("# instances=2 solved=2")
