@@ -190,6 +190,9 @@ SPECTACULAR_SETTINGS = {
         "SolverRunStatusEnum": "tos.core.choices.SolverRunStatus",
         "BerthPlanStatusEnum": "berthing.choices.BerthPlanStatus",
         "BerthPlanSourceEnum": "berthing.choices.BerthPlanSource",
+        "BlockKindEnum": "yard.choices.BlockKind",
+        "MoveKindEnum": "yard.choices.MoveKind",
+        "RelocationKindEnum": [("brp", "brp"), ("premarshalling", "premarshalling")],
     },
 }
 
