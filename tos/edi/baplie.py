@@ -119,7 +119,7 @@ class StowedUnit:
     goods: str = ""  # FTX+AAA description
     nature_of_cargo: str = ""  # GDS
     handling: tuple[str, ...] = ()  # HAN codes (3.1)
-    bl_reference: str = ""
+    bl_reference: str = ""  # RFF+BM; the 2.x dummy "1" reads as ""
     position_raw: str = field(default="", compare=False)
     size_type_raw: str = field(default="", compare=False)
     segment: int = field(default=0, compare=False)
@@ -285,7 +285,8 @@ def _unit_data(segments: list[Segment], dgs_groups: list[Group], ctx: Context) -
         elif s.tag == "GDS":
             data["nature_of_cargo"] = s.get(0, 0)
         elif s.tag == "RFF" and s.qualifier == "BM":
-            data["bl_reference"] = s.get(0, 1)
+            # 2.x requires RFF+BM and senders fill it with the dummy "1": that is no B/L
+            data["bl_reference"] = "" if s.get(0, 1) == "1" else s.get(0, 1)
         elif s.tag == "HAN":
             data["handling"] = (*data.get("handling", ()), s.get(0, 0))
         elif s.tag == "NAD" and s.qualifier in ("CA", "CF"):

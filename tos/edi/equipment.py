@@ -136,7 +136,7 @@ class ContainerList:
     kind: str
     lines: tuple[ContainerLine, ...] = ()
     vessel: VesselCall = field(default_factory=VesselCall)
-    document_code: str = ""
+    document_code: str = field(default="", compare=False)  # BGM 1001 as sent
     document_number: str = ""
     message_function: str = "9"
     message_date: datetime | None = None

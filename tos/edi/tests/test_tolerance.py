@@ -81,20 +81,21 @@ def test_it_reads_a_file_without_una_or_line_breaks_the_same_as_multi_line_crlf(
     crlf = CLEAN.replace("'", "'\r\n")
     one, r1 = edi.read_baplie(no_una, strict=True)
     two, r2 = edi.read_baplie(crlf.encode("latin-1"), strict=True)
-    assert r1.issues == [] and r2.issues == []
+    assert r1.issues == []
+    assert r2.issues == []
     assert one.units == two.units
     assert len(one.units) == 3
 
 
 def test_it_skips_blank_lines_with_one_warning_naming_the_first_segment_after_them():
     text = CLEAN.replace("'", "'\n").replace("LOC+147+0010202::5'\n", "\n\nLOC+147+0010202::5'\n")
-    plan, report = _check_tolerant_then_strict(text, "BLANK_LINES", segment=16)
+    plan, _report = _check_tolerant_then_strict(text, "BLANK_LINES", segment=16)
     assert len(plan.units) == 3
 
 
 def test_it_warns_about_a_wrong_unt_count_and_keeps_every_unit():
     text = _variant("UNT+30+M1'", "UNT+32+M1'")
-    plan, report = _check_tolerant_then_strict(text, "UNT_COUNT", segment=31)
+    plan, _report = _check_tolerant_then_strict(text, "UNT_COUNT", segment=31)
     assert len(plan.units) == 3
 
 
@@ -164,7 +165,7 @@ def test_it_reads_concatenated_interchanges_each_numbered_from_one():
 
 def test_concatenated_interchanges_without_una_are_split_on_unb():
     body = CLEAN.removeprefix("UNA:+.? '")
-    plan, report = edi.read_baplie(body + body.replace("REF1", "REF2"))
+    _plan, report = edi.read_baplie(body + body.replace("REF1", "REF2"))
     assert report.counts["interchanges"] == 2
     assert report.errors == []
     assert "DUPLICATE_CONTAINER" not in report.codes()  # each message checks its own units
@@ -196,7 +197,7 @@ def test_a_missing_unt_and_unz_are_warned_and_the_units_kept():
 
 
 def test_a_missing_final_terminator_is_warned():
-    plan, report = _check_tolerant_then_strict(CLEAN.rstrip("'"), "MISSING_TERMINATOR", segment=32)
+    plan, _report = _check_tolerant_then_strict(CLEAN.rstrip("'"), "MISSING_TERMINATOR", segment=32)
     assert len(plan.units) == 3
 
 
@@ -244,7 +245,7 @@ def test_a_reader_given_the_wrong_message_type_says_so():
 
 def test_non_utf8_bytes_are_read_as_latin1_with_a_warning():
     text = _variant("TEST SHIP", "TEST SHIP \xc9")
-    plan, report = _check_tolerant_then_strict(text.encode("latin-1"), "ENCODING_LATIN1")
+    plan, _report = _check_tolerant_then_strict(text.encode("latin-1"), "ENCODING_LATIN1")
     assert plan.vessel.vessel_name == "TEST SHIP \xc9"
 
 
