@@ -17,13 +17,10 @@ changes anybody watches, and records no live events at all).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tos.core.realtime import event_record
+from tos.core.realtime import Suppression, event_record
 
 if TYPE_CHECKING:
     from berthing.models import BerthApplication, BerthAssignment, BerthPlan
@@ -35,21 +32,11 @@ VISIT_RESCHEDULED = "berth.visit_rescheduled"
 VISIT_UNPLANNED = "berth.visit_unplanned"
 APPLICATION_CHANGED = "berth.application_changed"
 
-_suppressed: ContextVar[bool] = ContextVar("berth_events_suppressed", default=False)
-
-
-@contextmanager
-def suppressed() -> Iterator[None]:
-    """Record no berth events inside the block (bulk loaders such as ``seed_demo`` only)."""
-    token = _suppressed.set(True)
-    try:
-        yield
-    finally:
-        _suppressed.reset(token)
+suppressed = Suppression("berth")
 
 
 def _record(**kwargs: Any) -> Event | None:
-    if _suppressed.get():
+    if suppressed.active:
         return None
     return event_record(**kwargs)
 

@@ -30,12 +30,9 @@ it entered the terminal, for dwell time.)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from tos.core.realtime import event_record
+from tos.core.realtime import Suppression, event_record
 
 if TYPE_CHECKING:
     from tos.core.models import ContainerVisit, Event, User
@@ -51,21 +48,11 @@ MOVE_PLANNED = "yard.move_planned"
 MOVE_CONFIRMED = "yard.move_confirmed"
 MOVE_CANCELLED = "yard.move_cancelled"
 
-_suppressed: ContextVar[bool] = ContextVar("yard_events_suppressed", default=False)
-
-
-@contextmanager
-def suppressed() -> Iterator[None]:
-    """Record no yard events inside the block (bulk loaders such as ``seed_demo`` only)."""
-    token = _suppressed.set(True)
-    try:
-        yield
-    finally:
-        _suppressed.reset(token)
+suppressed = Suppression("yard")
 
 
 def _record(*, unit: ContainerVisit, type: str, payload: dict[str, Any]) -> Event | None:
-    if _suppressed.get():
+    if suppressed.active:
         return None
     return event_record(
         terminal_id=unit.terminal_id, topic=TOPIC, type=type, payload=payload, line_id=unit.line_id

@@ -454,20 +454,27 @@ def _mirror_position(unit: ContainerVisit, ref: str | None, now: dt.datetime) ->
         setattr(unit, name, value)
 
 
+def _slot_fields(unit: ContainerVisit, slot: Slot) -> dict:
+    """The fields an occupancy and a reservation share: whose box, which slot, which ground."""
+    start, end = slot.ground
+    return {
+        "terminal_id": unit.terminal_id,
+        "unit": unit,
+        "block": slot.block,
+        "bay": slot.bay,
+        "row": slot.row,
+        "tier": slot.tier,
+        "size_ft": unit.container.length_ft,
+        "ground_from": start,
+        "ground_to": end,
+    }
+
+
 def _occupy(
     *, unit: ContainerVisit, slot: Slot, now: dt.datetime, by: User | None, move: YardMove | None
 ) -> YardOccupancy:
-    start, end = slot.ground
     occ = YardOccupancy(
-        terminal_id=unit.terminal_id,
-        unit=unit,
-        block=slot.block,
-        bay=slot.bay,
-        row=slot.row,
-        tier=slot.tier,
-        size_ft=unit.container.length_ft,
-        ground_from=start,
-        ground_to=end,
+        **_slot_fields(unit, slot),
         valid_from=now,
         move=move,
         placed_by=by,
@@ -626,19 +633,10 @@ def _reserve(
     move: YardMove | None,
     now: dt.datetime,
 ) -> YardReservation:
-    start, end = slot.ground
     until = now + dt.timedelta(minutes=minutes)
     reservation = YardReservation(
-        terminal_id=unit.terminal_id,
-        unit=unit,
+        **_slot_fields(unit, slot),
         move=move,
-        block=slot.block,
-        bay=slot.bay,
-        row=slot.row,
-        tier=slot.tier,
-        size_ft=unit.container.length_ft,
-        ground_from=start,
-        ground_to=end,
         reserved_from=now,
         reserved_until=until,
         expires_at=until,

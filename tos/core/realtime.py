@@ -10,6 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -37,6 +40,26 @@ def event_as_message(event: Any) -> dict[str, Any]:
         "payload": event.payload,
         "ts": event.created_at.isoformat() if event.created_at else None,
     }
+
+
+class Suppression:
+    """A switch that turns one app's live events off inside a ``with`` block, for bulk loaders
+    only (``seed_demo`` writes a terminal's starting state, not changes anyone watches)."""
+
+    def __init__(self, app: str) -> None:
+        self._on: ContextVar[bool] = ContextVar(f"{app}_events_suppressed", default=False)
+
+    @property
+    def active(self) -> bool:
+        return self._on.get()
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        token = self._on.set(True)
+        try:
+            yield
+        finally:
+            self._on.reset(token)
 
 
 def event_record(
