@@ -4,14 +4,13 @@ terminal's tiles and event feed, and a hold applied on the server shows up live.
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from unittest import mock
 
 import pytest
 from django.conf import settings
-from django.db import connections
 
+from tests.support import on_server
 from tos.core import services
 from tos.core.choices import Role, UnitState
 from tos.core.models import Terminal
@@ -35,20 +34,6 @@ def _sign_in(page, base: str, username: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
-def _on_server(fn, /, **kwargs):
-    """Run a service as a web or worker thread would: in a thread with no event loop (Playwright
-    keeps one running in the test's thread, where the after-commit broadcast cannot run)."""
-
-    def call():
-        try:
-            return fn(**kwargs)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result(timeout=30)
-
-
 def test_a_planner_signs_in_and_sees_a_hold_arrive_live_on_the_dashboard(
     asgi_live_server, browser_page, record_property
 ):
@@ -60,7 +45,7 @@ def test_a_planner_signs_in_and_sees_a_hold_arrive_live_on_the_dashboard(
         UnitFactory(terminal=terminal, line=line, state=UnitState.ON_TERMINAL, category=category)
         for category in ("import", "import", "export", "empty")
     ]
-    _on_server(
+    on_server(
         services.hold_apply,
         unit=units[0],
         kind="customs",
@@ -97,7 +82,7 @@ def test_a_planner_signs_in_and_sees_a_hold_arrive_live_on_the_dashboard(
 
     # A hold applied on the server reaches the page without a reload.
     started = time.monotonic()
-    _on_server(
+    on_server(
         services.hold_apply,
         unit=units[1],
         kind="terminal",
@@ -175,8 +160,8 @@ def test_an_event_whose_broadcast_was_lost_is_replayed_in_order(asgi_live_server
         with mock.patch("tos.core.realtime.broadcast"):  # the layer dropped it
             return services.hold_apply(**kwargs)
 
-    _on_server(hold, unit=units[0], lost=True)  # seq 1: never pushed
-    _on_server(hold, unit=units[1], lost=False)  # seq 2: pushed, so the client sees a gap
+    on_server(hold, unit=units[0], lost=True)  # seq 1: never pushed
+    on_server(hold, unit=units[1], lost=False)  # seq 2: pushed, so the client sees a gap
 
     page.wait_for_function("() => window.__live.seq === 2", timeout=LIVE_WITHIN_MS, polling=50)
     feed = page.locator("#event-feed li")

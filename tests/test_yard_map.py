@@ -12,12 +12,11 @@ import json
 import statistics
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connections
 from rest_framework.authtoken.models import Token
 
+from tests.support import on_server
 from tos.core import services as core_services
 from yard import events, services
 from yard.models import YardOccupancy, YardReservation
@@ -26,20 +25,6 @@ from yard.tests.conftest import dry, make_unit  # noqa: F401  (fixtures)
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LIVE_WITHIN_MS = 1_000
-
-
-def _on_server(fn, /, **kwargs):
-    """Run a service as a web or worker thread would: in a thread with no event loop (Playwright
-    keeps one running in the test's thread, where the after-commit broadcast cannot run)."""
-
-    def call():
-        try:
-            return fn(**kwargs)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call).result(timeout=30)
 
 
 @pytest.fixture
@@ -108,9 +93,9 @@ def _live_reservations() -> list[int]:
 def _move(unit, block, bay, row, tier) -> float:
     """Plan and confirm a yard move on the server; returns the wall clock (s) just before the
     confirmation started (its event is written and broadcast inside the call)."""
-    move = _on_server(services.yard_move_plan, unit=unit, block=block, bay=bay, row=row, tier=tier)
+    move = on_server(services.yard_move_plan, unit=unit, block=block, bay=bay, row=row, tier=tier)
     started = time.time()
-    _on_server(services.yard_move_confirm, move=move)
+    on_server(services.yard_move_confirm, move=move)
     return started
 
 
@@ -191,10 +176,10 @@ def test_after_the_connection_drops_the_map_converges_to_the_server(
     # Meanwhile the yard changes: two moves, a box leaves, a box arrives, a move is planned.
     _move(yard["top"], dry, 3, 1, 2)
     _move(yard["lone"], dry, 19, 4, 1)
-    _on_server(services.yard_unit_remove, unit=yard["forty"])
+    on_server(services.yard_unit_remove, unit=yard["forty"])
     newcomer = make_unit("22G1")
-    _on_server(services.yard_unit_place, unit=newcomer, block=dry, bay=5, row=3, tier=1)
-    planned = _on_server(services.yard_move_plan, unit=yard["low"], block=dry, bay=7, row=2, tier=1)
+    on_server(services.yard_unit_place, unit=newcomer, block=dry, bay=5, row=3, tier=1)
+    planned = on_server(services.yard_move_plan, unit=yard["low"], block=dry, bay=7, row=2, tier=1)
     assert _box_at(page, 1, 1, 2) == yard["top"].container.number  # still the old picture
 
     context.set_offline(False)
@@ -318,7 +303,7 @@ def test_the_colour_mode_changes_the_legend_and_a_hold_arrives_live(
     page.select_option("#mode", "holds")
     page.wait_for_selector("#legend-mode:has-text('by holds')")
     assert legend() == [("no hold", "5")]
-    _on_server(
+    on_server(
         core_services.hold_apply,
         unit=yard["lone"],
         kind="customs",
