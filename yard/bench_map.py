@@ -30,6 +30,8 @@ import urllib.request
 import uuid
 from typing import Any
 
+from yard.snapshot import RESERVATION_COLUMNS, SNAPSHOT_COLUMNS
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -129,36 +131,9 @@ def synthetic_snapshot(slots: int, seed: int = 7) -> dict[str, Any]:
             "imdg": [],
             "visit": [f"V-{i:02d}" for i in range(12)],
         },
-        "columns": [
-            "unit",
-            "container",
-            "block_i",
-            "bay",
-            "row",
-            "tier",
-            "size",
-            "line_i",
-            "pod_i",
-            "category_i",
-            "weight_class",
-            "reefer",
-            "imdg_i",
-            "visit_i",
-            "holds",
-            "time_in",
-        ],
+        "columns": list(SNAPSHOT_COLUMNS),
         "boxes": boxes,
-        "reservation_columns": [
-            "reservation",
-            "unit",
-            "block_i",
-            "bay",
-            "row",
-            "tier",
-            "size",
-            "until",
-            "move",
-        ],
+        "reservation_columns": list(RESERVATION_COLUMNS),
         "reservations": [],
     }
 

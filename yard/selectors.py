@@ -17,6 +17,7 @@ from tos.core.choices import PositionKind, UnitCategory, UnitState
 from tos.core.models import ContainerVisit, Hold, Terminal, User
 from tos.core.selectors import scope_by_line, terminal_for_user, user_sees_all_lines
 from yard.models import YardBlock, YardMove, YardOccupancy, YardReservation
+from yard.snapshot import RESERVATION_COLUMNS, SNAPSHOT_COLUMNS
 
 #: Upper bounds (kg, exclusive) of weight classes 1 to 3; heavier is class 4, unknown or empty 0.
 WEIGHT_CLASS_LIMITS_KG = (10_000, 20_000, 28_000)
@@ -153,37 +154,6 @@ def yard_moves_visible_to(user: User) -> QuerySet[YardMove]:
 
 
 # --- the live map's snapshot --------------------------------------------------------------------
-
-#: Columns of ``boxes`` in :func:`yard_snapshot`; ``*_i`` columns index ``dicts[name]``.
-SNAPSHOT_COLUMNS = (
-    "unit",
-    "container",
-    "block_i",
-    "bay",
-    "row",
-    "tier",
-    "size",
-    "line_i",
-    "pod_i",
-    "category_i",
-    "weight_class",
-    "reefer",
-    "imdg_i",
-    "visit_i",
-    "holds",
-    "time_in",
-)
-RESERVATION_COLUMNS = (
-    "reservation",
-    "unit",
-    "block_i",
-    "bay",
-    "row",
-    "tier",
-    "size",
-    "until",
-    "move",
-)
 
 
 class _Index(dict):
