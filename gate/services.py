@@ -192,7 +192,9 @@ def appointment_book(
 
 def _lock_appointment(appointment: Appointment) -> Appointment:
     appointment = (
-        Appointment.objects.select_for_update().select_related("slot").get(pk=appointment.pk)
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("slot")
+        .get(pk=appointment.pk)
     )
     if appointment.status != AppointmentStatus.BOOKED:
         _refuse(
@@ -249,7 +251,7 @@ def appointments_mark_no_shows(*, terminal: Terminal, now: dt.datetime | None = 
     late = getattr(settings, "TOS_GATE_CHECKIN_LATE_MINUTES", 30)
     cutoff = now - dt.timedelta(hours=1, minutes=late)
     overdue = list(
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("slot")
         .filter(terminal=terminal, status=AppointmentStatus.BOOKED, slot__starts_at__lt=cutoff)
         .order_by("pk")
@@ -316,7 +318,7 @@ def pre_advice_create(
         except codes.CodeError as exc:
             _refuse("validation_error", str(exc), "iso_type")
     unit = (
-        ContainerVisit.objects.select_for_update()
+        ContainerVisit.objects.select_for_update(of=("self",))
         .filter(terminal=terminal, container__number=number, state__in=UNIT_ACTIVE_STATES)
         .select_related("container")
         .first()
@@ -393,7 +395,9 @@ def pre_advice_create(
 @transaction.atomic
 def pre_advice_issue_pin(*, advice: PreAdvice, by: User | None = None) -> PreAdvice:
     """Issue the release PIN of a pick-up; 409 ``holds_active`` listing the holds if any block."""
-    advice = PreAdvice.objects.select_for_update().select_related("unit").get(pk=advice.pk)
+    advice = (
+        PreAdvice.objects.select_for_update(of=("self",)).select_related("unit").get(pk=advice.pk)
+    )
     if advice.transaction_type not in DELIVERIES:
         _refuse("not_a_pick_up", "Only pick-ups get a PIN.", "transaction_type")
     if advice.status != PreAdviceStatus.OPEN:
@@ -448,7 +452,7 @@ def _check_appointment(
     if not reference:
         return None, [_reason("appointment_missing", "The truck has no appointment.")]
     appointment = (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("slot")
         .filter(terminal=terminal, reference=reference.strip().upper())
         .first()
@@ -500,7 +504,7 @@ def _check_container(
             [_reason("invalid_container_number", f"{raw[:20]!r} is not an ISO 6346 number.", raw)],
         )
     advice = (
-        PreAdvice.objects.select_for_update()
+        PreAdvice.objects.select_for_update(of=("self",))
         .select_related("unit__container")
         .filter(terminal=terminal, container_number=number, status=PreAdviceStatus.OPEN)
         .first()

@@ -135,7 +135,9 @@ class PreAdviceCreateSerializer(serializers.Serializer):
     booking_ref = serializers.CharField(max_length=35, required=False, allow_blank=True, default="")
     release_ref = serializers.CharField(max_length=35, required=False, allow_blank=True, default="")
     seals = SEALS
-    vgm_kg = serializers.IntegerField(min_value=1000, max_value=80000, required=False)
+    vgm_kg = serializers.IntegerField(
+        min_value=1000, max_value=80000, required=False, allow_null=True
+    )
     imdg_class = serializers.RegexField(
         r"^[1-9](\.[1-6])?$", max_length=4, required=False, allow_blank=True, default=""
     )
@@ -144,7 +146,12 @@ class PreAdviceCreateSerializer(serializers.Serializer):
     )
     is_dangerous = serializers.BooleanField(required=False, default=False)
     reefer_setpoint_c = serializers.DecimalField(
-        max_digits=4, decimal_places=1, min_value=-70, max_value=40, required=False
+        max_digits=4,
+        decimal_places=1,
+        min_value=-70,
+        max_value=40,
+        required=False,
+        allow_null=True,
     )
 
 

@@ -121,3 +121,65 @@ EXPORT_ADVICE = {
     "seals": ["SL1"],
     "vgm_kg": 21000,
 }
+
+
+@pytest.fixture
+def advise_export(haulier_client, new_number, line_a):
+    """Pre-advise an export drop-off through the API; overrides change the advised data."""
+
+    def make(**overrides):
+        body = EXPORT_ADVICE | {"container_number": new_number()} | overrides
+        response = haulier_client.post("/api/v1/gate/pre-advices/", body, format="json")
+        assert response.status_code == 201, response.json()
+        return response.json()
+
+    return make
+
+
+@pytest.fixture
+def book(haulier_client, make_slot):
+    """Book an appointment (this hour unless ``hours`` says otherwise) and return its body."""
+
+    def make(transaction_type=TransactionType.DROP_OFF_EXPORT, hours=0):
+        slot = make_slot(transaction_type=transaction_type, hours=hours)
+        response = haulier_client.post("/api/v1/gate/appointments/", {"slot": slot.pk})
+        assert response.status_code == 201, response.json()
+        return response.json()
+
+    return make
+
+
+@pytest.fixture
+def gate_in(clerk_client, lane_in):
+    keys = itertools.count(1)
+
+    def post(containers, appointment="", plate="AB-12-CD", key=None):
+        return clerk_client.post(
+            "/api/v1/gate/truck-visits/gate-in/",
+            {
+                "lane": lane_in.name,
+                "truck_plate": plate,
+                "driver_name": "J. Driver",
+                "appointment": appointment,
+                "containers": containers,
+            },
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=key or f"in-{next(keys)}",
+        )
+
+    return post
+
+
+@pytest.fixture
+def gate_out(clerk_client, lane_out):
+    keys = itertools.count(1)
+
+    def post(visit_id, key=None):
+        return clerk_client.post(
+            f"/api/v1/gate/truck-visits/{visit_id}/gate-out/",
+            {"lane": lane_out.name},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=key or f"out-{next(keys)}",
+        )
+
+    return post
