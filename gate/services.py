@@ -648,6 +648,14 @@ def _allocate(unit: ContainerVisit, by: User | None) -> tuple[str, str, Any]:
     return PositionStatus.NO_POSITION_YET, "", None
 
 
+def _lock_terminal_events(terminal_id: int) -> None:
+    """Take the terminal's event-sequence row lock first. Every event written in a transaction
+    locks that row until commit anyway (``event_record``); taking it before the unit, yard and
+    appointment rows gives all gate transactions one lock order, so concurrent lanes queue
+    instead of deadlocking."""
+    Terminal.objects.select_for_update().filter(pk=terminal_id).values_list("pk").first()
+
+
 def _visit_payload(visit: TruckVisit) -> dict[str, Any]:
     return {
         "id": visit.pk,
@@ -679,6 +687,7 @@ def truck_visit_gate_in(
     at = at or timezone.now()
     plate = truck_plate.strip().upper()
     _lane(lane, terminal, LaneDirection.IN)
+    _lock_terminal_events(terminal.pk)
     if not plate:
         _refuse("validation_error", "The truck plate is required.", "truck_plate")
     if TruckVisit.objects.filter(
@@ -824,6 +833,7 @@ def truck_visit_gate_out(
     from yard import services as yard_services
 
     at = at or timezone.now()
+    _lock_terminal_events(visit.terminal_id)
     visit = TruckVisit.objects.select_for_update().select_related("lane").get(pk=visit.pk)
     _lane(lane, visit.terminal, LaneDirection.OUT)
     if visit.status != TruckVisitStatus.ACCEPTED:

@@ -20,6 +20,7 @@ import threading
 import time
 from collections import Counter
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils import timezone
@@ -27,7 +28,7 @@ from rest_framework.test import APIClient
 
 from gate import services
 from gate.choices import TransactionType
-from gate.models import GateLane
+from gate.models import GateLane, PreAdvice
 from tos.core import codes
 from tos.core.choices import PositionKind, Role, UnitCategory, UnitState
 from tos.core.models import ContainerVisit, Hold, Organisation, Terminal, User
@@ -51,6 +52,7 @@ def _tops(terminal: Terminal, limit: int) -> list[ContainerVisit]:
     for o in current:
         above.setdefault((o["block_id"], o["row"], o["tier"]), []).append(o)
     held = set(Hold.objects.filter(released_at__isnull=True).values_list("unit_id", flat=True))
+    held |= set(PreAdvice.objects.filter(status="open").values_list("unit_id", flat=True))
     candidates = []
     stacks_used = set()
     for o in current:
@@ -138,7 +140,10 @@ class Command(BaseCommand):
                 while True:
                     first = f"GBEU{next(serial) % 1_000_000:06d}"
                     number = first + str(codes.container_check_digit(first))
-                    if not ContainerVisit.objects.filter(container__number=number).exists():
+                    if not (
+                        ContainerVisit.objects.filter(container__number=number).exists()
+                        or PreAdvice.objects.filter(container_number=number).exists()
+                    ):
                         break
                 services.pre_advice_create(
                     terminal=site,
@@ -165,7 +170,9 @@ class Command(BaseCommand):
         lock = threading.Lock()
 
         def lane_worker(index: int) -> None:
-            client = APIClient()
+            # Any host this installation allows (the test client's "testserver" may not be).
+            hosts = [h for h in settings.ALLOWED_HOSTS if h not in ("*",) and not h.startswith(".")]
+            client = APIClient(SERVER_NAME=hosts[0] if hosts else "localhost")
             client.force_authenticate(clerk)
             lane_in, lane_out = lanes_in[index % len(lanes_in)], lanes_out[index % len(lanes_out)]
             try:
