@@ -67,6 +67,14 @@ def _actor(by: User | None) -> dict[str, Any]:
     return {"by": by.username if by else None}
 
 
+def _lock_terminal_events(terminal_id: int) -> None:
+    """Take the terminal's event-sequence row lock first. Every event written in a transaction
+    locks that row until commit anyway (``event_record``); every gate service takes it before
+    any slot, appointment, pre-advice, unit or yard row, so gate transactions share one lock
+    order and queue instead of deadlocking each other."""
+    Terminal.objects.select_for_update().filter(pk=terminal_id).values_list("pk").first()
+
+
 # --- slots ------------------------------------------------------------------------------------
 
 
@@ -172,6 +180,7 @@ def appointment_book(
 ) -> Appointment:
     """Book one place in ``slot``; 409 ``slot_full`` when none is left."""
     _check_line(by, line)
+    _lock_terminal_events(slot.terminal_id)
     if slot.starts_at + dt.timedelta(hours=1) <= timezone.now():
         _refuse("slot_past", "This slot is over; book a later hour.", "slot", status=409)
     _take_place(slot.pk)
@@ -211,6 +220,7 @@ def appointment_move(
     *, appointment: Appointment, slot: AppointmentSlot, by: User | None = None
 ) -> Appointment:
     """Move an appointment to another slot of the same transaction type."""
+    _lock_terminal_events(appointment.terminal_id)
     appointment = _lock_appointment(appointment)
     if slot.transaction_type != appointment.transaction_type:
         _refuse(
@@ -235,6 +245,7 @@ def appointment_move(
 
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment, by: User | None = None) -> Appointment:
+    _lock_terminal_events(appointment.terminal_id)
     appointment = _lock_appointment(appointment)
     _give_place(appointment.slot_id)
     appointment.status = AppointmentStatus.CANCELLED
@@ -248,6 +259,7 @@ def appointment_cancel(*, appointment: Appointment, by: User | None = None) -> A
 def appointments_mark_no_shows(*, terminal: Terminal, now: dt.datetime | None = None) -> int:
     """Mark every booked appointment whose check-in window has closed as a no-show."""
     now = now or timezone.now()
+    _lock_terminal_events(terminal.pk)
     late = getattr(settings, "TOS_GATE_CHECKIN_LATE_MINUTES", 30)
     cutoff = now - dt.timedelta(hours=1, minutes=late)
     overdue = list(
@@ -317,6 +329,7 @@ def pre_advice_create(
             codes.decode_size_type(iso_type)
         except codes.CodeError as exc:
             _refuse("validation_error", str(exc), "iso_type")
+    _lock_terminal_events(terminal.pk)
     unit = (
         ContainerVisit.objects.select_for_update(of=("self",))
         .filter(terminal=terminal, container__number=number, state__in=UNIT_ACTIVE_STATES)
@@ -395,6 +408,7 @@ def pre_advice_create(
 @transaction.atomic
 def pre_advice_issue_pin(*, advice: PreAdvice, by: User | None = None) -> PreAdvice:
     """Issue the release PIN of a pick-up; 409 ``holds_active`` listing the holds if any block."""
+    _lock_terminal_events(advice.terminal_id)
     advice = (
         PreAdvice.objects.select_for_update(of=("self",)).select_related("unit").get(pk=advice.pk)
     )
@@ -646,14 +660,6 @@ def _allocate(unit: ContainerVisit, by: User | None) -> tuple[str, str, Any]:
             continue
         return PositionStatus.ALLOCATED, chosen.ref, move
     return PositionStatus.NO_POSITION_YET, "", None
-
-
-def _lock_terminal_events(terminal_id: int) -> None:
-    """Take the terminal's event-sequence row lock first. Every event written in a transaction
-    locks that row until commit anyway (``event_record``); taking it before the unit, yard and
-    appointment rows gives all gate transactions one lock order, so concurrent lanes queue
-    instead of deadlocking."""
-    Terminal.objects.select_for_update().filter(pk=terminal_id).values_list("pk").first()
 
 
 def _visit_payload(visit: TruckVisit) -> dict[str, Any]:

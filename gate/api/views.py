@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import OperationalError
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -66,6 +67,30 @@ def _require_key(request: Any) -> None:
         )
 
 
+#: PostgreSQL SQLSTATEs of a transaction that lost a lock race (deadlock, serialization).
+_RETRYABLE = {"40P01", "40001"}
+
+
+class GateViewSet(TosViewSet):
+    """Gate resources. A transaction that PostgreSQL picks as a deadlock victim (a gate lane
+    racing a yard or holds service on the same rows) has changed nothing; it answers 409
+    ``retry`` with ``Retry-After`` instead of a 500, and the key is free for the retry."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        cause = getattr(exc, "__cause__", None)
+        if isinstance(exc, OperationalError) and getattr(cause, "pgcode", None) in _RETRYABLE:
+            response = super().handle_exception(
+                ApplicationError(
+                    "retry",
+                    "The terminal was busy with the same boxes; nothing was changed. Retry.",
+                    status=409,
+                )
+            )
+            response["Retry-After"] = "1"
+            return response
+        return super().handle_exception(exc)
+
+
 class MayBook(permissions.BasePermission):
     """Terminal staff, and hauliers, agents and lines acting through their organisation."""
 
@@ -84,7 +109,7 @@ class MayBook(permissions.BasePermission):
         )
 
 
-class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosViewSet):
+class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GateViewSet):
     """Appointment slots (one hour, one transaction type) with their free capacity. Terminal
     staff create a slot or change its capacity with ``POST``."""
 
@@ -111,7 +136,7 @@ class SlotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosViewSet):
         return Response(s.SlotSerializer(slot).data, status=status.HTTP_201_CREATED)
 
 
-class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosViewSet):
+class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GateViewSet):
     """Truck appointments: ``POST`` books a place in a slot (409 ``slot_full`` when none is left),
     ``move`` takes another slot, ``cancel`` frees the place. Hauliers see their own, agents also
     their lines', terminal staff all."""
@@ -167,7 +192,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosVi
         return Response(s.AppointmentSerializer(self.scoped_queryset().get(pk=pk)).data)
 
 
-class PreAdviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosViewSet):
+class PreAdviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GateViewSet):
     """Pre-advices: export drop-off data or an import pick-up. A pick-up gets its release PIN at
     once when no hold blocks gate-out (else ``pending`` lists the holds; ask again with
     ``issue-pin`` after the release)."""
@@ -207,7 +232,7 @@ class PreAdviceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosView
         return Response(s.PreAdviceSerializer(advice).data)
 
 
-class TruckVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosViewSet):
+class TruckVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GateViewSet):
     """Truck visits. ``gate-in`` (gate clerks and OCR portals; ``Idempotency-Key`` required)
     answers 201 with ``status`` ``accepted`` (each box with its yard position, or
     ``no_position_yet``) or ``refused`` with every reason; ``gate-out`` records the EIR and the

@@ -358,3 +358,30 @@ def test_bad_gate_in_input_is_a_400_naming_the_field_and_records_nothing(
     assert response.json()["code"] == "validation_error"
     assert any(k.startswith(field) for k in response.json()["details"]), response.json()
     assert TruckVisit.objects.count() == 0
+
+
+def test_a_deadlock_victim_answers_409_retry_not_500_and_frees_the_key(
+    monkeypatch, advise_export, book, gate_in
+):
+    from django.db import OperationalError
+
+    from gate import services
+
+    class Deadlock(Exception):
+        pgcode = "40P01"
+
+    def victim(**kwargs):
+        raise OperationalError("deadlock detected") from Deadlock()
+
+    advice, appointment = advise_export(), book()
+    real = services.truck_visit_gate_in
+    monkeypatch.setattr(services, "truck_visit_gate_in", victim)
+    response = gate_in([box(advice)], appointment=appointment["reference"], key="k-dl")
+    assert response.status_code == 409
+    assert response.json()["code"] == "retry"
+    assert response.headers["Retry-After"] == "1"
+    assert TruckVisit.objects.count() == 0
+    monkeypatch.setattr(services, "truck_visit_gate_in", real)
+    retry = gate_in([box(advice)], appointment=appointment["reference"], key="k-dl")
+    assert retry.status_code == 201
+    assert retry.json()["status"] == "accepted"
