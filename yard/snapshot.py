@@ -1,7 +1,8 @@
 """The live map's snapshot format, shared by :mod:`yard.selectors` and the benchmarks (no
 Django here, so scripts can import it without settings)."""
 
-#: Columns of ``boxes`` in :func:`yard.selectors.yard_snapshot`; ``*_i`` columns index ``dicts[name]``.
+#: Columns of ``boxes`` in :func:`yard.selectors.yard_snapshot`; ``*_i`` columns index
+#: ``dicts[name]``.
 SNAPSHOT_COLUMNS = (
     "unit",
     "container",
