@@ -227,7 +227,9 @@ class ListEntry(models.Model):
     operator = models.CharField(max_length=17, blank=True)
     reefer_c = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     imdg_classes = models.CharField(max_length=40, blank=True)
-    position = models.CharField(max_length=7, blank=True, help_text="Cell if known, BBBRRTT.")
+    position = models.CharField(
+        max_length=32, blank=True, help_text="Vessel cell BBBRRTT, or the yard position (yard)."
+    )
 
     class Meta:
         ordering = ["vessel_visit", "kind", "container_number"]

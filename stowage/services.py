@@ -760,7 +760,17 @@ def _receive_vermas(
             )
             continue
         if unit.vgm_kg != vgm:
-            unit_update(unit=unit, by=by, vgm_kg=vgm)
+            try:
+                with transaction.atomic():
+                    unit_update(unit=unit, by=by, vgm_kg=vgm)
+            except ApplicationError as exc:
+                work.note(
+                    "vgm_refused",
+                    f"{record.container}: {exc.message}",
+                    container=record.container,
+                    segment=record.segment,
+                )
+                continue
             work.add("updated", "unit_vgm")
         n = ListEntry.objects.filter(
             container_number=record.container, kind=ListKind.LOAD, unit=unit
@@ -805,3 +815,171 @@ def _aware(value, visit: VesselVisit):
     if timezone.is_aware(value):
         return value
     return value.replace(tzinfo=zoneinfo.ZoneInfo(visit.terminal.timezone))
+
+
+# --- plans and lists the planner works with ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellInput:
+    """One box of a departure plan, as the solver or a planner places it."""
+
+    container_number: str
+    bay: int
+    row: int
+    tier: int
+    move: str = CellMove.LOAD
+
+
+@transaction.atomic
+def departure_plan_save(
+    *, visit: VesselVisit, cells: list[CellInput], by: User, status: str = "draft"
+) -> StowagePlan:
+    """Replace the departure plan of a visit (draft or final). Boxes are described from the
+    arrival plan cell (remain/restow) or the load list entry (load) of the same container;
+    a box that is in neither, or two boxes in one cell, is refused (400/409)."""
+    if status not in ("draft", "final"):
+        raise ApplicationError("validation_error", "status must be draft or final.")
+    positions: dict[tuple[int, int, int], str] = {}
+    for c in cells:
+        key = (c.bay, c.row, c.tier)
+        if key in positions:
+            raise ApplicationError(
+                "cell_taken",
+                f"{c.container_number} and {positions[key]} are both planned in "
+                f"{c.bay:03d}{c.row:02d}{c.tier:02d}.",
+                status=409,
+            )
+        positions[key] = c.container_number
+    arrival = {
+        cell.container_number: cell
+        for cell in PlanCell.objects.filter(plan__vessel_visit=visit, plan__kind=PlanKind.ARRIVAL)
+    }
+    loads = {
+        e.container_number: e
+        for e in ListEntry.objects.filter(vessel_visit=visit, kind=ListKind.LOAD).select_related(
+            "container", "unit"
+        )
+    }
+    plan, created = StowagePlan.objects.select_for_update().get_or_create(
+        vessel_visit=visit, kind=PlanKind.DEPARTURE, defaults={"status": status}
+    )
+    if not created:
+        plan.cells.all().delete()
+        plan.revision += 1
+        plan.status = status
+        plan.save(update_fields=["revision", "status", "updated_at"])
+    rows: list[PlanCell] = []
+    for c in cells:
+        base = arrival.get(c.container_number)
+        entry = loads.get(c.container_number)
+        if base is not None:
+            fields = {
+                f.attname: getattr(base, f.attname)
+                for f in PlanCell._meta.concrete_fields
+                if f.name
+                not in ("id", "plan", "bay", "row", "tier", "move", "confirmed", "moved_at")
+            }
+        elif entry is not None:
+            container = entry.container
+            fields = {
+                "container_number": entry.container_number,
+                "container_id": entry.container_id,
+                "unit_id": entry.unit_id,
+                "iso_type": entry.iso_type,
+                "length_ft": container.length_ft if container else None,
+                "full": entry.full,
+                "vgm_kg": entry.vgm_kg,
+                "gross_kg": entry.vgm_kg,
+                "pol": entry.pol or visit.terminal.locode,
+                "pod": entry.pod,
+                "operator": entry.operator,
+                "reefer_c": entry.reefer_c,
+                "imdg_classes": entry.imdg_classes,
+            }
+        else:
+            raise ApplicationError(
+                "unknown_box",
+                f"{c.container_number} is neither on board on arrival nor on the load list.",
+                details={"container_number": [c.container_number]},
+            )
+        rows.append(PlanCell(plan=plan, bay=c.bay, row=c.row, tier=c.tier, move=c.move, **fields))
+    PlanCell.objects.bulk_create(rows)
+    event_record(
+        terminal_id=visit.terminal_id,
+        topic="stowage",
+        type="stowage.plan_saved",
+        payload={"vessel_visit": visit.pk, "kind": "departure", "revision": plan.revision}
+        | {"cells": len(rows), "status": status, "by": by.username},
+        line_id=visit.line_id,
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_moves_confirm(
+    *, visit: VesselVisit, kind: str, container_numbers: list[str], at: Any, by: User
+) -> int:
+    """Mark discharge (arrival plan) or load (departure plan) moves as executed. Stands in for
+    the operations app's move confirmation until it exists; COARRI is written from these."""
+    plan_kind = PlanKind.ARRIVAL if kind == "discharge" else PlanKind.DEPARTURE
+    move = CellMove.DISCHARGE if kind == "discharge" else CellMove.LOAD
+    n = PlanCell.objects.filter(
+        plan__vessel_visit=visit,
+        plan__kind=plan_kind,
+        move=move,
+        container_number__in=container_numbers,
+    ).update(confirmed=True, moved_at=at)
+    event_record(
+        terminal_id=visit.terminal_id,
+        topic="stowage",
+        type="stowage.moves_confirmed",
+        payload={"vessel_visit": visit.pk, "kind": kind, "count": n, "by": by.username},
+        line_id=visit.line_id,
+    )
+    return n
+
+
+@transaction.atomic
+def load_list_from_yard(*, visit: VesselVisit, by: User) -> dict[str, int]:
+    """Add the export units in the yard for this visit to its load list (source ``yard``);
+    entries a COPRAR already gave are left as they are."""
+    units = ContainerVisit.objects.filter(
+        outbound_visit=visit, state=UnitState.ON_TERMINAL
+    ).select_related("container", "line")
+    existing = set(
+        ListEntry.objects.filter(vessel_visit=visit, kind=ListKind.LOAD).values_list(
+            "container_number", flat=True
+        )
+    )
+    new = [
+        ListEntry(
+            vessel_visit=visit,
+            kind=ListKind.LOAD,
+            source=ListSource.YARD,
+            container_number=u.container.number,
+            container=u.container,
+            unit=u,
+            iso_type=u.container.iso_type,
+            full=u.category != "empty",
+            booking=u.booking_ref,
+            pol=u.pol or visit.terminal.locode,
+            pod=u.pod,
+            vgm_kg=u.vgm_kg,
+            operator=u.line.code,
+            reefer_c=u.reefer_setpoint_c,
+            imdg_classes=u.imdg_class,
+            position=u.position_ref if u.position_kind == PositionKind.YARD else "",
+        )
+        for u in units
+        if u.container.number not in existing
+    ]
+    ListEntry.objects.bulk_create(new)
+    event_record(
+        terminal_id=visit.terminal_id,
+        topic="stowage",
+        type="stowage.load_list_updated",
+        payload={"vessel_visit": visit.pk, "added": len(new), "by": by.username},
+        line_id=visit.line_id,
+    )
+    return {"added": len(new), "kept": len(existing)}
