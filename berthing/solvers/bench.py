@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import fnmatch
 import importlib
 import json
 import sys
@@ -29,11 +28,12 @@ import time
 from pathlib import Path
 from types import ModuleType
 
+from tos.benchmarks import HEADER, gap_pct, number, select
+
 PROBLEMS = {
     "dbap": ("berthing.solvers.dbap", "berthing.solvers.check.dbap", "check_dbap"),
     "qcsp": ("berthing.solvers.qcsp", "berthing.solvers.check.qcsp", "check_qcsp"),
 }
-HEADER = ["instance", "objective", "bound", "best_known", "gap_pct", "seconds", "status"]
 
 
 def detect(set_dir: Path) -> str:
@@ -46,18 +46,6 @@ def detect(set_dir: Path) -> str:
     if "bap" in text or "berth allocation" in text or "bap" in name:
         return "dbap"
     raise SystemExit(f"cannot tell which problem {set_dir} holds; pass --problem")
-
-
-def _gap(objective: float | None, reference: float | None) -> str:
-    if objective is None or not reference:
-        return ""
-    return f"{100 * (objective - reference) / reference:.2f}"
-
-
-def _number(value: float | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
 def run(
@@ -74,11 +62,7 @@ def run(
     module_name, check_module, check_name = PROBLEMS[problem]
     module: ModuleType = importlib.import_module(module_name)
     check = getattr(importlib.import_module(check_module), check_name)
-    files = [
-        path
-        for path in module.instance_files(set_dir)
-        if match is None or fnmatch.fnmatch(module.instance_name(path), match)
-    ][: limit or None]
+    files = select(module.instance_files(set_dir), module.instance_name, match=match, limit=limit)
     best_known = module.read_best_known(set_dir)
     if solutions:
         solutions.mkdir(parents=True, exist_ok=True)
@@ -106,7 +90,7 @@ def run(
             "objective": objective,
             "bound": bound,
             "best_known": known,
-            "gap_pct": _gap(objective, known if known is not None else bound),
+            "gap_pct": gap_pct(objective, known if known is not None else bound),
             "seconds": f"{result.seconds:.1f}",
             "status": status,
         }
@@ -114,9 +98,9 @@ def run(
         writer.writerow(
             [
                 name,
-                _number(objective),
-                _number(bound),
-                _number(known),
+                number(objective),
+                number(bound),
+                number(known),
                 row["gap_pct"],
                 row["seconds"],
                 status,

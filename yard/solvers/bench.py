@@ -46,18 +46,18 @@ from __future__ import annotations
 
 import argparse
 import csv
-import fnmatch
 import json
 import statistics
 import sys
 import time
 from pathlib import Path
 
+from tos.benchmarks import HEADER, gap_pct, number, select
+
 from yard.solvers import brp, premarshalling
 from yard.solvers.check import check_brp, check_premarshalling
 
 PROBLEMS = {"brp": (brp, check_brp), "premarshalling": (premarshalling, check_premarshalling)}
-HEADER = ["instance", "objective", "bound", "best_known", "gap_pct", "seconds", "status"]
 
 
 def detect(set_dir: Path) -> str:
@@ -71,18 +71,6 @@ def detect(set_dir: Path) -> str:
         if "relocation" in text or "brp" in text or "crp" in text:
             return "brp"
     raise SystemExit(f"cannot tell which problem {set_dir} holds; pass --problem")
-
-
-def _gap(objective: float | None, reference: float | None) -> str:
-    if objective is None or not reference:
-        return ""
-    return f"{100 * (objective - reference) / reference:.2f}"
-
-
-def _number(value: float | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
 
 
 def random_bays(spec: str, count: int) -> list[tuple[str, object]]:
@@ -108,11 +96,9 @@ def run(
     pairs, which have no best-known values)."""
     module, check = PROBLEMS[problem]
     if instances is None:
-        files = [
-            path
-            for path in module.instance_files(set_dir)
-            if match is None or fnmatch.fnmatch(module.instance_name(path), match)
-        ][: limit or None]
+        files = select(
+            module.instance_files(set_dir), module.instance_name, match=match, limit=limit
+        )
         instances = [(path.parent.name, path) for path in files]
         best_known = module.read_best_known(set_dir)
     else:
@@ -150,7 +136,7 @@ def run(
             "objective": objective,
             "bound": bound,
             "best_known": known,
-            "gap_pct": _gap(objective, known if known is not None else bound),
+            "gap_pct": gap_pct(objective, known if known is not None else bound),
             "seconds": result.seconds,
             "status": status,
         }
@@ -158,9 +144,9 @@ def run(
         writer.writerow(
             [
                 name,
-                _number(objective),
-                _number(bound),
-                _number(known),
+                number(objective),
+                number(bound),
+                number(known),
                 row["gap_pct"],
                 f"{result.seconds:.1f}",
                 status,
