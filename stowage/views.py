@@ -1,15 +1,24 @@
-"""Stowage pages (bay plans and the load planner come with the stowage issue)."""
+"""Stowage pages: the visits to plan, EDI upload with its validation report, downloads per visit
+(bay plans and the load planner come later)."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
+from django.shortcuts import render
 
+from stowage import selectors, services
+from stowage.choices import EdiMessageType
 from tos.core.choices import VISIT_EXPECTED, VISIT_IN_PORT, UnitState
+from tos.core.errors import ApplicationError
 from tos.core.selectors import terminal_for_user, vessel_visits_visible_to
-from tos.web.pages import module_page, table
 
 
-def _sections(request):
+def _visits(request: Any):
     terminal = terminal_for_user(request.user)
-    visits = (
+    return (
         vessel_visits_visible_to(request.user)
         .filter(terminal=terminal, phase__in=[*VISIT_EXPECTED, *VISIT_IN_PORT])
         .annotate(
@@ -23,36 +32,70 @@ def _sections(request):
             ),
         )
     )
-    return [
-        table(
-            "Vessel visits to plan",
-            [
-                "Visit",
-                "Vessel",
-                "TEU capacity",
-                "Phase",
-                "ETA",
-                "Discharge (expected)",
-                "Units aboard for us",
-                "Load (expected)",
-                "Export units in yard",
-            ],
-            visits,
-            lambda v: [
-                v.reference,
-                v.vessel.name,
-                v.vessel.teu_capacity,
-                v.get_phase_display(),
-                v.eta,
-                v.expected_discharge_moves,
-                v.on_board,
-                v.expected_load_moves,
-                v.to_load,
-            ],
-        ),
-    ]
 
 
-index = module_page(
-    "Stowage planning", "Vessel visits with their discharge and load work.", _sections
-)
+def _receive(request: Any) -> dict[str, Any]:
+    """Run one upload from the form; the outcome as the template shows it."""
+    file = request.FILES.get("file")
+    if file is None:
+        return {"error": {"code": "validation_error", "message": "Choose a file to upload."}}
+    visit = None
+    if request.POST.get("vessel_visit"):
+        visit = (
+            vessel_visits_visible_to(request.user).filter(pk=request.POST["vessel_visit"]).first()
+            if request.POST["vessel_visit"].isdigit()
+            else None
+        )
+        if visit is None:
+            return {"error": {"code": "not_found", "message": "No such vessel visit."}}
+    if file.size > services.EDI_MAX_BYTES:
+        return {
+            "error": {
+                "code": "edi_too_large",
+                "message": f"The file has {file.size} bytes; at most {services.EDI_MAX_BYTES}.",
+            }
+        }
+    try:
+        outcome = services.edi_upload_receive(
+            terminal=visit.terminal if visit else terminal_for_user(request.user),
+            data=file.read(),
+            by=request.user,
+            message_type=request.POST.get("message_type") or None,
+            strict=request.POST.get("strict") == "on",
+            vessel_visit=visit,
+            filename=file.name or "",
+        )
+    except ApplicationError as exc:
+        return {
+            "error": {"code": exc.code, "message": exc.message},
+            "report": exc.details.get("report"),
+        }
+    upload = outcome.upload
+    return {
+        "upload": upload,
+        "replayed": outcome.replayed,
+        "report": upload.report,
+        "result": upload.result,
+    }
+
+
+@login_required
+def index(request: Any) -> Any:
+    outcome: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        outcome = _receive(request)
+        status = 400 if "error" in outcome else 200
+    visits = list(_visits(request))
+    return render(
+        request,
+        "stowage/index.html",
+        {
+            "title": "Stowage planning",
+            "visits": visits,
+            "message_types": EdiMessageType.choices,
+            "uploads": selectors.edi_uploads_visible_to(request.user)[:10],
+            "outcome": outcome,
+        },
+        status=status,
+    )
