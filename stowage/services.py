@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from simple_history.utils import bulk_create_with_history
 
@@ -49,7 +49,9 @@ from tos.core.selectors import user_line_ids, user_sees_all_lines, vessel_visits
 from tos.core.services import unit_update
 
 #: Largest EDI file accepted (bytes); larger answers 413 ``edi_too_large``.
-EDI_MAX_BYTES: int = getattr(settings, "TOS_EDI_MAX_BYTES", 8 * 1024 * 1024)
+EDI_MAX_BYTES: int = getattr(
+    settings, "TOS_EDI_MAX_BYTES", settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 5 * 1024 * 1024
+)
 
 #: Message types that must be tied to a vessel visit.
 _NEEDS_VISIT = {"BAPLIE", "COPRAR", "MOVINS", "COARRI"}
@@ -282,6 +284,40 @@ def edi_upload_receive(
             details={"report": report.as_dict()},
             status=422,
         )
+    try:
+        return _store(
+            terminal=terminal,
+            data=data,
+            by=by,
+            mtype=mtype,
+            strict=strict,
+            fp=fp,
+            parsed=parsed,
+            report=report,
+            vessel_visit=vessel_visit,
+            filename=filename,
+        )
+    except IntegrityError:
+        # The same file arrived twice at once and the other request committed first.
+        first = _previous_upload(terminal=terminal, by=by, mtype=mtype, fp=fp, visit=vessel_visit)
+        if first is None:
+            raise
+        return UploadOutcome(upload=first, replayed=True)
+
+
+def _store(
+    *,
+    terminal: Terminal,
+    data: bytes,
+    by: User,
+    mtype: str,
+    strict: bool,
+    fp: edi.Fingerprint,
+    parsed: Any,
+    report: edi.Report,
+    vessel_visit: VesselVisit | None,
+    filename: str,
+) -> UploadOutcome:
     with transaction.atomic():
         call = getattr(parsed, "vessel", None) or edi.VesselCall()
         visit = _resolve_visit(by=by, terminal=terminal, given=vessel_visit, call=call, mtype=mtype)
@@ -338,8 +374,13 @@ def _previous_upload(
     ).first()
     if first is not None:
         other_visit = visit is not None and first.vessel_visit_id not in (None, visit.pk)
-        visible = first.vessel_visit_id is None or (
-            vessel_visits_visible_to(by).filter(pk=first.vessel_visit_id).exists()
+        visible = (
+            user_sees_all_lines(by)
+            or first.uploaded_by_id == by.pk
+            or (
+                first.vessel_visit_id is not None
+                and vessel_visits_visible_to(by).filter(pk=first.vessel_visit_id).exists()
+            )
         )
         if other_visit or not visible:
             raise ApplicationError(

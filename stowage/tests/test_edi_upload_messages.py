@@ -251,3 +251,39 @@ def test_nothing_is_half_written_when_a_later_box_fails(upload, euphrates_visit,
 def test_edi_dates_in_the_past_do_not_matter_for_an_upload(upload, euphrates_visit):
     assert dt.date(2017, 11, 20) < dt.date.today()
     assert edi.fingerprint(BAPLIE.read_bytes()).interchange_keys == ("ADTKP01/1",)
+
+
+def test_an_agent_re_sending_another_agents_vermas_gets_409_not_their_report(
+    upload, agent_a_client, agent_b_client, export_unit
+):
+    assert upload(VERMAS, client=agent_a_client).status_code == 201
+    response = upload(VERMAS, client=agent_b_client)
+    assert response.status_code == 409
+    assert response.json()["code"] == "edi_already_received"
+    assert EdiUpload.objects.count() == 1
+
+
+def test_two_identical_files_at_once_give_one_upload_and_a_replay(
+    upload, planner, noe_visit, monkeypatch
+):
+    """The second request read the file before the first committed: the unique content
+    constraint turns its insert into a replay of the first."""
+    first = upload(COPRAR, vessel_visit=noe_visit.pk).json()
+    monkeypatch.setattr(services, "_previous_upload", _late(services._previous_upload))
+    second = upload(COPRAR, vessel_visit=noe_visit.pk)
+    assert second.status_code == 200, second.content
+    assert second.json()["id"] == first["id"]
+    assert second.json()["replayed"] is True
+    assert EdiUpload.objects.count() == ListEntry.objects.count() == 1
+
+
+def _late(real):
+    """_previous_upload that misses the first call (as if the other request had not committed
+    yet) and answers truthfully afterwards."""
+    calls = []
+
+    def wrapper(**kwargs):
+        calls.append(1)
+        return None if len(calls) == 1 else real(**kwargs)
+
+    return wrapper
