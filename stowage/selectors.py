@@ -239,3 +239,43 @@ def coarri(*, visit: VesselVisit, kind: str) -> tuple[str, int]:
         message_reference=f"{visit.pk}",
     )
     return edi.write_coarri(report, envelope=_envelope(visit, plan, kind[0].upper())), len(lines)
+
+
+#: The order of a compact list entry's fields (``list_entries_compact``).
+LIST_FIELDS = (
+    "container",
+    "iso_type",
+    "full",
+    "source",
+    "booking",
+    "pol",
+    "pod",
+    "vgm_kg",
+    "operator",
+    "reefer_c",
+    "imdg",
+    "position",
+    "unit",
+)
+
+
+def list_entries_compact(*, visit: VesselVisit, kind: str) -> list[list[Any]]:
+    """A visit's load or discharge list as rows in ``LIST_FIELDS`` order."""
+    from stowage.models import ListEntry
+
+    rows = ListEntry.objects.filter(vessel_visit=visit, kind=kind).values_list(
+        "container_number",
+        "iso_type",
+        "full",
+        "source",
+        "booking",
+        "pol",
+        "pod",
+        "vgm_kg",
+        "operator",
+        "reefer_c",
+        "imdg_classes",
+        "position",
+        "unit_id",
+    )
+    return [[*row[:9], float(row[9]) if row[9] is not None else None, *row[10:]] for row in rows]

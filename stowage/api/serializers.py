@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from stowage.choices import EdiMessageType, PlanKind, PlanStatus
+from stowage.choices import EdiMessageType, ListKind, PlanKind, PlanStatus
 from stowage.models import EdiUpload, VesselProfile
 from stowage.selectors import CELL_FIELDS
 
@@ -93,3 +93,17 @@ class StowagePlanCellsSerializer(serializers.Serializer):
         child=serializers.CharField(), default=list(CELL_FIELDS), read_only=True
     )
     cells = serializers.ListField(child=serializers.ListField(child=serializers.JSONField()))
+
+
+class ListEntriesSerializer(serializers.Serializer):
+    """A load or discharge list in compact form: ``entries`` rows follow ``fields``."""
+
+    vessel_visit = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ListKind.choices)
+    fields = serializers.ListField(child=serializers.CharField())
+    entries = serializers.ListField(child=serializers.ListField(child=serializers.JSONField()))
+
+
+class LoadListFromYardSerializer(serializers.Serializer):
+    added = serializers.IntegerField()
+    kept = serializers.IntegerField()

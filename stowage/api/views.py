@@ -20,7 +20,7 @@ from stowage import selectors, services
 from stowage.api import serializers as s
 from stowage.choices import PlanKind
 from stowage.models import EdiUpload
-from tos.core.api.base import TosReadOnlyViewSet, TosViewSet
+from tos.core.api.base import IsTerminalStaff, TosReadOnlyViewSet, TosViewSet
 from tos.core.errors import ApplicationError
 from tos.core.models import VesselVisit
 from tos.core.selectors import terminal_for_user, vessel_visits_visible_to
@@ -230,3 +230,41 @@ class StowageVesselVisitViewSet(_VisitViewSet):
     @action(detail=True, methods=["get"], url_path="departure-plan")
     def departure_plan(self, request, pk=None):
         return self._plan(PlanKind.DEPARTURE)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=["load", "discharge"], required=True)
+        ],
+        responses=s.ListEntriesSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def lists(self, request, pk=None):
+        """The visit's load or discharge list; ``entries`` rows follow ``fields``."""
+        visit = self.get_object()
+        kind = request.query_params.get("kind", "")
+        if kind not in ("load", "discharge"):
+            raise ApplicationError(
+                "validation_error",
+                "kind must be load or discharge.",
+                details={"kind": ["load or discharge."]},
+            )
+        return Response(
+            {
+                "vessel_visit": visit.pk,
+                "kind": kind,
+                "fields": list(selectors.LIST_FIELDS),
+                "entries": selectors.list_entries_compact(visit=visit, kind=kind),
+            }
+        )
+
+    @extend_schema(request=None, responses=s.LoadListFromYardSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="load-list/from-yard",
+        permission_classes=[IsTerminalStaff],
+    )
+    def load_list_from_yard(self, request, pk=None):
+        """Add the export units in the yard for this visit to its load list (staff only)."""
+        visit = self.get_object()
+        return Response(services.load_list_from_yard(visit=visit, by=request.user))

@@ -287,3 +287,21 @@ def _late(real):
         return None if len(calls) == 1 else real(**kwargs)
 
     return wrapper
+
+
+def test_the_lists_api_gives_the_load_list_and_staff_fill_it_from_the_yard(
+    planner_client, agent_a_client, noe_visit, export_unit
+):
+    url = f"/api/v1/stowage/vessel-visits/{noe_visit.pk}/"
+    refused = agent_a_client.post(url + "load-list/from-yard/")
+    assert refused.status_code == 403
+    assert ListEntry.objects.count() == 0
+    added = planner_client.post(url + "load-list/from-yard/")
+    assert added.status_code == 200
+    assert added.json() == {"added": 1, "kept": 0}
+    body = agent_a_client.get(url + "lists/", {"kind": "load"}).json()
+    row = dict(zip(body["fields"], body["entries"][0], strict=True))
+    assert len(body["entries"]) == 1
+    assert (row["container"], row["source"], row["unit"]) == ("CBHU1234567", "yard", export_unit.pk)
+    assert agent_a_client.get(url + "lists/", {"kind": "discharge"}).json()["entries"] == []
+    assert agent_a_client.get(url + "lists/").status_code == 400
