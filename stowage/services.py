@@ -828,6 +828,8 @@ def _receive_coarri(
 ) -> None:
     """Confirms the matching cells of the visit's plans (discharge: arrival plan; load:
     departure plan) and records the moves; boxes without a cell are noted."""
+    operators = {ln.operator or moves.carrier for ln in moves.lines}
+    _check_lines(by, operators, _lines_for(operators))
     kind = PlanKind.ARRIVAL if moves.kind == "discharge" else PlanKind.DEPARTURE
     move = CellMove.DISCHARGE if moves.kind == "discharge" else CellMove.LOAD
     work.created["moves_read"] = len(moves.lines)

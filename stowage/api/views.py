@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,7 +19,7 @@ from rest_framework.response import Response
 
 from stowage import selectors, services
 from stowage.api import serializers as s
-from stowage.choices import PlanKind
+from stowage.choices import EdiMessageType, PlanKind
 from stowage.models import EdiUpload
 from tos.core.api.base import IsTerminalStaff, TosReadOnlyViewSet, TosViewSet
 from tos.core.errors import ApplicationError
@@ -39,11 +40,23 @@ def _flag(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
+class EdiUploadFilter(django_filters.FilterSet):
+    # A number, not a model choice: an unknown and an invisible visit both just match nothing.
+    vessel_visit = django_filters.NumberFilter(field_name="vessel_visit_id")
+    message_type = django_filters.ChoiceFilter(choices=EdiMessageType.choices)
+
+    class Meta:
+        model = EdiUpload
+        fields = ["vessel_visit", "message_type"]
+
+
 class EdiUploadViewSet(TosReadOnlyViewSet):
     """EDIFACT uploads: POST a file (BAPLIE, COPRAR, MOVINS, VERMAS, COARRI); list and read
-    the uploads with their validation reports."""
+    the uploads with their validation reports (filter by ``vessel_visit``, ``message_type``)."""
 
     queryset = EdiUpload.objects.none()
+    filterset_class = EdiUploadFilter
+    ordering_fields = ["uploaded_at", "id"]
     parser_classes = [parsers.MultiPartParser, parsers.FormParser, RawEdiParser]
 
     def scoped_queryset(self):

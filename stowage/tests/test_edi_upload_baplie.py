@@ -360,3 +360,20 @@ def test_an_unknown_message_type_is_refused(upload, euphrates_visit):
     assert response.status_code == 400
     assert response.json()["code"] == "edi_unknown_type"
     assert _counts() == NOTHING
+
+
+def test_uploads_filter_by_visit_and_type_without_telling_what_exists(
+    upload, planner_client, agent_b_client, euphrates_visit
+):
+    pk = upload(synthetic_baplie(), vessel_visit=euphrates_visit.pk).json()["id"]
+    url = "/api/v1/edi/uploads/"
+    ids = [
+        u["id"]
+        for u in planner_client.get(url, {"vessel_visit": euphrates_visit.pk}).json()["results"]
+    ]
+    assert ids == [pk]
+    assert planner_client.get(url, {"message_type": "COPRAR"}).json()["results"] == []
+    mine = agent_b_client.get(url, {"vessel_visit": euphrates_visit.pk})
+    nobody = agent_b_client.get(url, {"vessel_visit": 999999})
+    assert mine.status_code == nobody.status_code == 200
+    assert mine.json()["results"] == nobody.json()["results"] == []
