@@ -475,7 +475,18 @@ def _receive_baplie(
     entries: list[ListEntry] = []
     profile_cells: list[tuple[int, int, int, bool]] = []
     containers = _containers([(u.container, u.size_type, u.segment) for u in plan.units], work)
-    arrivals = _ArrivalUnits(visit=visit, by=by, work=work)
+    arrivals = _ArrivalUnits(
+        visit=visit,
+        by=by,
+        work=work,
+        containers=[
+            c
+            for u in plan.units
+            if u.pod == visit.terminal.locode
+            for c in [containers.get(u.container)]
+            if c is not None
+        ],
+    )
     for su in plan.units:
         pos = su.position
         if pos is None:
@@ -561,9 +572,18 @@ class _ArrivalUnits:
     on the vessel (one statement, with history, one summary event instead of one per box);
     boxes already announced for this visit are updated; a box active elsewhere is a 409."""
 
-    def __init__(self, *, visit: VesselVisit, by: User, work: _Work) -> None:
+    def __init__(
+        self, *, visit: VesselVisit, by: User, work: _Work, containers: list[Container]
+    ) -> None:
         self.visit, self.by, self.work = visit, by, work
         self.new: list[ContainerVisit] = []
+        # One query for every box's active unit (not one per box: a big ship has thousands).
+        self.active = {
+            u.container_id: u
+            for u in ContainerVisit.objects.filter(
+                container__in=containers, state__in=UNIT_ACTIVE_STATES
+            )
+        }
 
     def add(
         self,
@@ -592,9 +612,7 @@ class _ArrivalUnits:
             -70 <= fields["reefer_setpoint_c"] <= 40
         ):
             fields["reefer_setpoint_c"] = None
-        active = ContainerVisit.objects.filter(
-            container=container, state__in=UNIT_ACTIVE_STATES
-        ).first()
+        active = self.active.get(container.pk)
         if active is not None:
             if active.inbound_visit_id != visit.pk:
                 raise ApplicationError(
