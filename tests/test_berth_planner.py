@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from berthing import services
 from berthing.models import BerthAssignment, BerthPlan
 from berthing.tests.conftest import base, cranes, make_visit, quay  # noqa: F401  (fixtures)
 from tos.core.tests.test_celery_path import running_worker
@@ -131,3 +132,31 @@ def test_a_planner_moves_a_vessel_with_the_keyboard_and_undoes_it(
     settled(revision + 4)
     assert (row.berth_at, row.start_m) == (berth_at, start_m)
     assert log.problems == []
+
+
+def test_a_vessel_of_the_published_plan_shows_its_details_when_clicked(
+    asgi_live_server, browser_page, planner, quay, cranes, make_visit
+):
+    make_visit(eta_h=6, stay_h=20, loa=250, moves=0, name="FOXTROT")
+    draft = services.berth_plan_create_draft(quay=quay, user=planner)
+    services.berth_plan_publish(plan=draft, user=planner, expected_revision=draft.revision)
+    page, log = browser_page
+    _open_planner(page, asgi_live_server, planner)
+    page.wait_for_function(
+        "window.__planner.state.plan && window.__planner.state.plan.status === 'published'"
+    )
+    point = page.evaluate(
+        """() => {
+          const a = window.__planner.state.plan.assignments[0];
+          const t = (Date.parse(a.berth_at) + Date.parse(a.depart_at)) / 2;
+          const m = (a.start_m + a.end_m) / 2;
+          return window.__planner.chart.convertToPixel({ gridIndex: 0 }, [t, m]);
+        }"""
+    )
+    box = page.locator("#chart").bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+
+    page.wait_for_selector("#details dl")
+    assert "FOXTROT" in page.inner_text("#details")
+    assert page.locator("#details .nudge").count() == 0  # a published plan is not edited here
+    assert not log.problems

@@ -405,8 +405,14 @@ async function undo() {
 }
 
 function startDrag(params, event) {
-  if (!state.plan || state.plan.status !== "draft") return;
+  if (!state.plan) return;
   const a = state.plan.assignments[params.dataIndex];
+  if (state.plan.status !== "draft") {
+    // A published or superseded plan cannot be edited, but its vessels can still be inspected.
+    state.selected = a.id;
+    render();
+    return;
+  }
   const at = chart.convertFromPixel({ gridIndex: 0 }, [event.offsetX, event.offsetY]);
   state.drag = { a, at, moved: false, berth: Date.parse(a.berth_at), start: a.start_m };
 }
@@ -500,11 +506,26 @@ function showRun(run) {
   $("progress-text").textContent = parts.join(" · ");
   if (["succeeded", "failed", "cancelled"].includes(run.status)) {
     $("progress-bar").style.width = "100%";
-    $("progress-text").textContent = `Optimisation ${run.status}` + (run.objective != null ? ` · objective ${fmt(run.objective)}` : "") + (run.error ? ` · ${run.error}` : "");
+    $("progress-text").textContent = `Optimisation ${run.status}` + (run.error ? ` · ${run.error}` : "");
     $("cancel").hidden = true;
     $("optimise").disabled = false;
     state.run = null;
-    if (state.plan) loadPlan(state.plan.id).then(() => loadPlans(state.plan.id));
+    say("");
+    if (state.plan) {
+      loadPlan(state.plan.id).then(() => {
+        // The search also prices moving vessels away from the plan it started from (stability),
+        // which the plan's own objective leaves out: say so rather than show two numbers.
+        const planned = state.plan ? state.plan.objective : null;
+        if (run.status === "succeeded" && planned != null) {
+          let text = `Optimisation succeeded · plan objective ${fmt(planned)}`;
+          if (run.objective != null && run.objective !== planned) {
+            text += ` (the search's ${fmt(run.objective)} adds ${fmt(run.objective - planned)} for moving vessels from where they were)`;
+          }
+          $("progress-text").textContent = text;
+        }
+        return loadPlans(state.plan.id);
+      });
+    }
   }
 }
 

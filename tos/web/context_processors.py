@@ -12,7 +12,11 @@ MODULES = [
     ("customs:index", "Customs"),
     ("operations:index", "Operations"),
 ]
+#: Pages only terminal staff may open; other users are not shown links that answer 403.
+STAFF_ONLY = {"yard:map"}
 
 
 def navigation(request: Any) -> dict[str, Any]:
-    return {"nav_modules": MODULES}
+    user = getattr(request, "user", None)
+    staff = bool(user is not None and getattr(user, "is_terminal_staff", False))
+    return {"nav_modules": [m for m in MODULES if staff or m[0] not in STAFF_ONLY]}

@@ -56,3 +56,24 @@ def test_an_agent_sees_only_its_own_lines_visits_on_the_berth_page(
 
     assert mine.reference in body
     assert theirs.reference not in body
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/berthing/planner/", "The berth planner is for terminal staff; lines use the API."),
+        ("/yard/map/", "The yard map is for terminal staff; lines use the API."),
+    ],
+)
+def test_an_agent_gets_a_page_saying_why_a_staff_page_is_closed(agent_a, path, reason):
+    response = _client_for(agent_a).get(path)
+
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert reason in body
+    assert 'href="/yard/map/"' not in body  # the navigation offers no staff-only page
+    assert "Back to the dashboard" in body
+
+
+def test_a_planner_finds_the_yard_map_in_the_navigation(planner):
+    assert 'href="/yard/map/"' in _client_for(planner).get("/").content.decode()
