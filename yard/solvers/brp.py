@@ -612,8 +612,9 @@ def random_bay(seed: int, tiers: int = 10, stacks: int = 10, *, extra_tiers: int
     return Instance(f"random{tiers}x{stacks}-{seed}", bay, tiers + extra_tiers, tiers * stacks)
 
 
-def read_instance(path: Path, *, extra_tiers: int = 2) -> Instance:
-    """A Caserta-style file; the maximum height is the initial fill plus ``extra_tiers``."""
+def read_stacks(path: Path) -> tuple[tuple[int, ...], ...]:
+    """The stacks (bottom to top) of a Caserta-style file: width, box count, then per stack its
+    height and boxes. The pre-marshalling sets use the same layout."""
     numbers = path.read_text().split()
     if len(numbers) < 2:
         raise ValueError(f"{path}: not an instance file")
@@ -628,8 +629,14 @@ def read_instance(path: Path, *, extra_tiers: int = 2) -> Instance:
         i += 1 + h
     if sum(len(s) for s in stacks) != n:
         raise ValueError(f"{path}: {n} boxes announced, {sum(len(s) for s in stacks)} found")
+    return tuple(stacks)
+
+
+def read_instance(path: Path, *, extra_tiers: int = 2) -> Instance:
+    """A Caserta-style file; the maximum height is the initial fill plus ``extra_tiers``."""
+    stacks = read_stacks(path)
     fill = max(len(s) for s in stacks)
-    return Instance(instance_name(path), tuple(stacks), fill + extra_tiers, n)
+    return Instance(instance_name(path), stacks, fill + extra_tiers, sum(len(s) for s in stacks))
 
 
 def instance_files(set_dir: Path) -> list[Path]:

@@ -42,6 +42,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from yard.solvers.brp import read_stacks
+
 Stacks = tuple[tuple[int, ...], ...]
 
 
@@ -421,27 +423,14 @@ def plan_premarshalling(
 def read_instance(path: Path, *, max_height: int | None = None) -> Instance:
     """A ``.bay`` file of the BF set (height from the name ``cpmp_S_H_…``) or a Caserta-style
     ``.dat`` file (height = initial fill + 2), unless ``max_height`` is given."""
-    numbers = path.read_text().split()
-    if len(numbers) < 2:
-        raise ValueError(f"{path}: not an instance file")
-    width, n = int(numbers[0]), int(numbers[1])
-    stacks = []
-    i = 2
-    for s in range(width):
-        if i >= len(numbers):
-            raise ValueError(f"{path}: {width} stacks announced, the file ends at stack {s}")
-        h = int(numbers[i])
-        stacks.append(tuple(int(x) for x in numbers[i + 1 : i + 1 + h]))
-        i += 1 + h
-    if sum(len(s) for s in stacks) != n:
-        raise ValueError(f"{path}: {n} boxes announced, {sum(len(s) for s in stacks)} found")
+    stacks = read_stacks(path)
     if max_height is None:
         parts = path.stem.split("_")
         if parts[0] == "cpmp" and len(parts) > 2:
             max_height = int(parts[2])
         else:
             max_height = max(len(s) for s in stacks) + 2
-    return Instance(instance_name(path), tuple(stacks), max_height)
+    return Instance(instance_name(path), stacks, max_height)
 
 
 def instance_files(set_dir: Path) -> list[Path]:
