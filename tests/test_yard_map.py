@@ -254,6 +254,8 @@ def test_search_flies_to_the_box_opens_its_bay_and_highlights_it(
         " && window.yardMap.bay === 6"
     )
     assert page.inner_text("#crumbs").replace("\n", " ").split("›")[-1].strip() == "Bay 06"
+    # The bay's SVG is redrawn on the next animation frame, after the state the hook reads.
+    page.wait_for_selector("#bay g.box.found")
     found = page.locator("#bay g.box.found")
     assert found.count() == 1
     assert found.locator("text.num").text_content() == forty
