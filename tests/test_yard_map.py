@@ -153,7 +153,7 @@ def test_a_move_confirmed_through_the_api_shows_on_the_map_within_a_second(
     page.wait_for_function('!document.querySelector(\'#bay g.box[data-row="1"][data-tier="2"]\')')
     page.click("#bay-next")
     page.click("#bay-next")
-    assert page.inner_text("#bay-title").startswith("A01 · bay 03")
+    page.wait_for_selector("#bay-title:has-text('A01 · bay 03')")  # redrawn on the next frame
     assert page.locator('#bay g.box[data-row="1"][data-tier="2"] text.num').text_content() == top
     assert page.locator('#bay g.box[data-row="1"][data-tier="1"] text.num').text_content() == (
         yard["other"].container.number
