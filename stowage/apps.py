@@ -6,3 +6,6 @@ class StowageConfig(AppConfig):
 
     name = "stowage"
     verbose_name = "Stowage planning"
+
+    def ready(self) -> None:
+        from stowage import jobs  # noqa: F401  (registers the stowage.plan solver job)

@@ -27,6 +27,7 @@ from tos.core.models import (
     Container,
     ContainerVisit,
     Organisation,
+    SolverRun,
     Terminal,
     User,
     Vessel,
@@ -119,6 +120,15 @@ class StowagePlan(models.Model):
         EdiUpload, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revision = models.PositiveIntegerField(default=1)
+    solver_run = models.ForeignKey(
+        SolverRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The planner's outcome: status, objective, terms, bound, rotation and the "
+        "boxes it could not place with their reasons.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -266,3 +276,33 @@ class StowageInstructionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instruction} {self.position} {self.container_number}"
+
+
+class PlanEdit(models.Model):
+    """One planner's move of one box in a departure plan, kept so that the last edit can be
+    undone. ``revision`` is the plan revision the edit produced; an undone edit stays with
+    ``undone_at`` set (the undo itself makes a new revision)."""
+
+    plan = models.ForeignKey(StowagePlan, on_delete=models.CASCADE, related_name="edits")
+    revision = models.PositiveIntegerField()
+    container_number = models.CharField(max_length=17)
+    from_bay = models.PositiveSmallIntegerField()
+    from_row = models.PositiveSmallIntegerField()
+    from_tier = models.PositiveSmallIntegerField()
+    from_move = models.CharField(max_length=10, choices=CellMove.choices)
+    to_bay = models.PositiveSmallIntegerField()
+    to_row = models.PositiveSmallIntegerField()
+    to_tier = models.PositiveSmallIntegerField()
+    to_move = models.CharField(max_length=10, choices=CellMove.choices)
+    by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["plan", "-revision", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "revision"], name="plan_edit_one_per_revision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.container_number} to {self.to_bay:03d}{self.to_row:02d}{self.to_tier:02d}"

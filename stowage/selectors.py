@@ -3,17 +3,21 @@ the solver, and the outbound EDI built from them (departure BAPLIE, COARRI)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from stowage.choices import CellMove, PlanKind
-from stowage.models import EdiUpload, PlanCell, StowagePlan, VesselProfile
+from stowage.choices import CellMove, ListKind, PlanKind
+from stowage.models import EdiUpload, ListEntry, PlanCell, StowagePlan, VesselProfile
 from tos import edi
-from tos.core.models import User, VesselVisit
+from tos.core import codes
+from tos.core.errors import ApplicationError
+from tos.core.models import Hold, User, VesselVisit
 from tos.core.selectors import user_sees_all_lines, vessel_visits_visible_to
+from yard.selectors import current_occupancy
 
 #: The order of a compact cell's fields (``plan_cells_compact``).
 CELL_FIELDS = (
@@ -279,3 +283,215 @@ def list_entries_compact(*, visit: VesselVisit, kind: str) -> list[list[Any]]:
         "unit_id",
     )
     return [[*row[:9], float(row[9]) if row[9] is not None else None, *row[10:]] for row in rows]
+
+
+# --- the planner's input -----------------------------------------------------------------------
+
+#: Quay cranes assumed for a visit that has no cranes in the published berth plan.
+DEFAULT_CRANES = 2
+
+
+@dataclass(frozen=True)
+class PlanMapping:
+    """How a solver :class:`~stowage.solvers.call.Instance` maps back to the visit: box ids are
+    container numbers; POD ``k`` is ``rotation[k - 1]`` (the ports after this one, in order of
+    call); ``rotation_source`` says where the order came from (``given`` or ``inferred``)."""
+
+    visit_id: int
+    rotation: tuple[str, ...]
+    rotation_source: str
+    remain_cells: dict[str, tuple[int, int, int]]
+    load_numbers: frozenset[str]
+    cranes_source: str
+
+    def pod_code(self, pod: int) -> str:
+        return self.rotation[pod - 1] if 0 < pod <= len(self.rotation) else ""
+
+
+def _size(iso_type: str, container: Any) -> tuple[int, int]:
+    """Length (ft) and height (mm) of a box: the registered container, else its size-type."""
+    if container is not None:
+        return container.length_ft, container.height_mm
+    try:
+        size = codes.decode_size_type(iso_type or "")
+    except codes.CodeError:
+        return 20, 2591
+    return size.length_ft, size.height_mm
+
+
+def pod_rotation_infer(
+    *, stacks: list[list[str]], load_pods: list[str], known: tuple[str, ...] = ()
+) -> tuple[str, ...]:
+    """The order of call of the ports after this one, read from how the arriving ship was
+    stowed: a box standing on another normally leaves the ship first, so every pair of PODs
+    seen stacked (upper over lower, different ports) is one vote that the upper port comes
+    first. Ports are ordered by their net votes (ties: more boxes first, then by code); ports
+    only on the load list follow. ``known`` ports keep their given order and come first.
+
+    ``stacks`` are the arrival stacks bottom-up as lists of POD codes."""
+    votes: dict[str, int] = {}
+    boxes: dict[str, int] = {}
+    for stack in stacks:
+        for i, lower in enumerate(stack):
+            boxes[lower] = boxes.get(lower, 0) + 1
+            for upper in stack[i + 1 :]:
+                if upper != lower:
+                    votes[upper] = votes.get(upper, 0) + 1
+                    votes[lower] = votes.get(lower, 0) - 1
+    inferred = sorted(
+        (p for p in boxes if p and p not in known),
+        key=lambda p: (-votes.get(p, 0), -boxes[p], p),
+    )
+    rest = sorted({p for p in load_pods if p and p not in known and p not in boxes})
+    return (*known, *inferred, *rest)
+
+
+def plan_instance(visit: VesselVisit, *, rotation: tuple[str, ...] = ()) -> tuple[Any, PlanMapping]:
+    """The stowage planner's input for a visit and how to map its answer back.
+
+    * the layout: the vessel profile (404-worthy ``ApplicationError`` when there is none);
+    * remain: the arrival plan's boxes that stay on board (not to discharge here, not on the
+      discharge list), at their cells;
+    * load: the load list, with the VGM of the entry or else of the unit (VERMAS), an active
+      loading hold (the holds engine's ``blocks_loading``), the yard position of the unit;
+    * PODs as 1, 2, ... in order of call: ``rotation`` when given, else inferred
+      (:func:`pod_rotation_infer`);
+    * cranes: those the published berth plan allocates to the visit, else ``DEFAULT_CRANES``.
+    """
+    from stowage.solvers.call import Box, Instance, Weights
+
+    profile = vessel_profile_get(visit=visit)
+    if profile is None or not profile.layout.get("stacks"):
+        raise ApplicationError(
+            "no_profile",
+            f"Vessel {visit.vessel.name} has no stowage profile: upload its arrival BAPLIE "
+            "or enter the profile in admin first.",
+            status=409,
+        )
+    here = visit.terminal.locode
+    discharge = set(
+        ListEntry.objects.filter(vessel_visit=visit, kind=ListKind.DISCHARGE).values_list(
+            "container_number", flat=True
+        )
+    )
+    arrival = stowage_plan_get(visit=visit, kind=PlanKind.ARRIVAL)
+    remain_cells = (
+        list(
+            arrival.cells.exclude(move=CellMove.DISCHARGE)
+            .exclude(container_number__in=discharge)
+            .exclude(pod=here)
+            .select_related("container")
+            .order_by("bay", "row", "tier")
+        )
+        if arrival is not None
+        else []
+    )
+    entries = list(
+        ListEntry.objects.filter(vessel_visit=visit, kind=ListKind.LOAD)
+        .select_related("container", "unit")
+        .order_by("container_number")
+    )
+    on_board = {c.container_number for c in remain_cells}
+    entries = [e for e in entries if e.container_number not in on_board]
+    unit_ids = [e.unit_id for e in entries if e.unit_id]
+    held = set(
+        Hold.objects.filter(
+            unit_id__in=unit_ids, released_at__isnull=True, blocks_loading=True
+        ).values_list("unit_id", flat=True)
+    )
+    yard = {
+        o.unit_id: (o.block.name, o.bay, o.row, o.tier)
+        for o in current_occupancy(terminal=visit.terminal)
+        .filter(unit_id__in=unit_ids)
+        .select_related("block")
+    }
+    if not rotation:
+        stacks: dict[tuple[int, int, bool], list[tuple[int, str]]] = {}
+        for c in remain_cells:
+            stacks.setdefault((c.bay, c.row, c.tier >= 50), []).append((c.tier, c.pod))
+        rotation = pod_rotation_infer(
+            stacks=[[pod for _, pod in sorted(s)] for s in stacks.values()],
+            load_pods=[e.pod for e in entries],
+        )
+        rotation_source = "inferred"
+    else:
+        missing = sorted(
+            ({c.pod for c in remain_cells} | {e.pod for e in entries}) - set(rotation) - {""}
+        )
+        rotation = (*rotation, *missing)
+        rotation_source = "given"
+    pod_index = {code: i + 1 for i, code in enumerate(rotation)}
+    last = len(rotation) + 1  # a box without a known POD leaves last
+
+    def classes(text: str) -> tuple[str, ...]:
+        return tuple(c for c in text.split(",") if c)
+
+    remain = []
+    for c in remain_cells:
+        length, height = _size(c.iso_type, c.container)
+        remain.append(
+            Box(
+                id=c.container_number,
+                length_ft=c.length_ft or length,
+                height_mm=height,
+                weight_kg=c.vgm_kg or c.gross_kg,
+                pod=pod_index.get(c.pod, last),
+                reefer=c.reefer_c is not None,
+                imdg=classes(c.imdg_classes),
+                loading_hold=False,
+                yard=None,
+                position=(c.bay, c.row, c.tier),
+            )
+        )
+    load = []
+    for e in entries:
+        unit = e.unit
+        length, height = _size(e.iso_type, e.container)
+        reefer = e.reefer_c is not None or (unit is not None and unit.reefer_setpoint_c is not None)
+        load.append(
+            Box(
+                id=e.container_number,
+                length_ft=length,
+                height_mm=height,
+                weight_kg=e.vgm_kg or (unit.vgm_kg if unit is not None else None),
+                pod=pod_index.get(e.pod, last),
+                reefer=reefer,
+                imdg=classes(e.imdg_classes or (unit.imdg_class if unit is not None else "")),
+                loading_hold=e.unit_id in held,
+                yard=yard.get(e.unit_id),
+                position=None,
+            )
+        )
+    cranes, cranes_source = _visit_cranes(visit)
+    instance = Instance(
+        layout=profile.layout,
+        load=tuple(load),
+        remain=tuple(remain),
+        cranes=cranes,
+        weights=Weights(),
+    )
+    mapping = PlanMapping(
+        visit_id=visit.pk,
+        rotation=tuple(rotation),
+        rotation_source=rotation_source,
+        remain_cells={c.container_number: (c.bay, c.row, c.tier) for c in remain_cells},
+        load_numbers=frozenset(e.container_number for e in entries),
+        cranes_source=cranes_source,
+    )
+    return instance, mapping
+
+
+def _visit_cranes(visit: VesselVisit) -> tuple[int, str]:
+    """Quay cranes the published berth plan gives the visit (distinct cranes), else the
+    default."""
+    from berthing.models import CraneAllocation
+
+    n = (
+        CraneAllocation.objects.filter(
+            assignment__vessel_visit=visit, assignment__is_published=True
+        )
+        .values("crane_id")
+        .distinct()
+        .count()
+    )
+    return (n, "berth-plan") if n else (DEFAULT_CRANES, "default")

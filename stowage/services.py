@@ -28,6 +28,7 @@ from stowage.models import (
     EdiUpload,
     ListEntry,
     PlanCell,
+    PlanEdit,
     StowageInstructionRecord,
     StowagePlan,
     VesselProfile,
@@ -1044,3 +1045,327 @@ def load_list_from_yard(*, visit: VesselVisit, by: User) -> dict[str, int]:
         line_id=visit.line_id,
     )
     return {"added": len(new), "kept": len(existing)}
+
+
+# --- the planner's result and the planners' edits ----------------------------------------------
+
+
+def _violations_json(violations: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": v.code,
+            "box": v.box,
+            "cell": _cell_code(v.cell) if v.cell else None,
+            "message": v.message,
+        }
+        for v in violations
+    ]
+
+
+def _cell_code(cell: tuple[int, int, int]) -> str:
+    return f"{cell[0]:03d}{cell[1]:02d}{cell[2]:02d}"
+
+
+def _bays(*cells: tuple[int, int, int]) -> list[int]:
+    """The 20' bays a set of cells touches (a 40' cell in even bay b touches b-1 and b+1)."""
+    out: set[int] = set()
+    for bay, _, _ in cells:
+        out.update((bay - 1, bay + 1) if bay % 2 == 0 else (bay,))
+    return sorted(b for b in out if b > 0)
+
+
+@transaction.atomic
+def departure_plan_from_result(
+    *,
+    visit: VesselVisit,
+    instance: Any,
+    mapping: Any,
+    result: Any,
+    by: User,
+    run: Any = None,
+) -> StowagePlan:
+    """Store a planner result as the visit's departure plan, but only a result the independent
+    checker (:func:`stowage.solvers.check.check`) finds no violation in: otherwise 422
+    ``plan_rejected`` with every violation in ``details.violations`` and nothing is written.
+
+    Boxes remaining on board at their arrival cell are ``remain``, moved ones ``restow``, the
+    load list's ``load``. The summary keeps the status, objective, terms, bound, rotation and
+    the boxes left unplaced with their reasons; the undo history of the previous plan ends."""
+    from stowage.solvers.check import check
+
+    violations = check(instance, dict(result.placements))
+    if violations:
+        raise ApplicationError(
+            "plan_rejected",
+            f"The checker found {len(violations)} violation(s) in the planner's result; "
+            "the departure plan was not changed.",
+            details={"violations": _violations_json(violations)},
+            status=422,
+        )
+    cells = []
+    for box, (bay, row, tier) in sorted(result.placements.items()):
+        if box in mapping.remain_cells:
+            stays = mapping.remain_cells[box] == (bay, row, tier)
+            move = CellMove.REMAIN if stays else CellMove.RESTOW
+        else:
+            move = CellMove.LOAD
+        cells.append(CellInput(container_number=box, bay=bay, row=row, tier=tier, move=move))
+    plan = departure_plan_save(visit=visit, cells=cells, by=by)
+    plan.edits.all().delete()
+    plan.solver_run = run
+    plan.summary = {
+        "status": result.status,
+        "objective": result.objective,
+        "bound": result.bound,
+        "terms": dict(result.terms or {}),
+        "seconds": round(float(result.seconds or 0), 3),
+        "rotation": list(mapping.rotation),
+        "rotation_source": mapping.rotation_source,
+        "cranes": instance.cranes,
+        "cranes_source": mapping.cranes_source,
+        "placed": len(cells),
+        "unplaced": [
+            {"box": box, "reason": reason} for box, reason in sorted(result.unplaced.items())
+        ],
+        "run": run.pk if run is not None else None,
+    }
+    plan.save(update_fields=["solver_run", "summary", "updated_at"])
+    return plan
+
+
+def _plan_locked(plan: StowagePlan, expected_revision: int) -> StowagePlan:
+    locked = StowagePlan.objects.select_for_update().get(pk=plan.pk)
+    if locked.revision != expected_revision:
+        raise ApplicationError(
+            "stale_revision",
+            f"The departure plan is at revision {locked.revision}, not {expected_revision}: "
+            "someone changed it; reload it.",
+            details={"If-Match": [f"Revision {locked.revision} is current."]},
+            status=412,
+        )
+    return locked
+
+
+def _placements(plan: StowagePlan) -> dict[str, tuple[int, int, int]]:
+    return {
+        number: (bay, row, tier)
+        for number, bay, row, tier in plan.cells.values_list(
+            "container_number", "bay", "row", "tier"
+        )
+    }
+
+
+def departure_plan_move_check(
+    *, plan: StowagePlan, box: str, to: tuple[int, int, int]
+) -> list[dict[str, Any]]:
+    """Every rule moving ``box`` to cell ``to`` would break, as ``{code, box, cell, message}``
+    (empty: the move is allowed). A dry run: nothing is written. 422 ``unknown_box`` when the
+    box is not in the plan."""
+    from stowage.selectors import plan_instance
+    from stowage.solvers.check import check_move
+
+    placements = _placements(plan)
+    if box not in placements:
+        raise ApplicationError(
+            "unknown_box",
+            f"{box} is not in the departure plan of {plan.vessel_visit.reference}.",
+            details={"box": [f"{box} is not in the plan."]},
+            status=422,
+        )
+    instance, _ = plan_instance(plan.vessel_visit, rotation=_rotation(plan))
+    found = _violations_json(check_move(instance, placements, box, to))
+    holder = next((b for b, cell in placements.items() if cell == to and b != box), None)
+    if holder is not None and not any(v["code"] == "cell_taken" for v in found):
+        found.insert(
+            0,
+            {
+                "code": "cell_taken",
+                "box": box,
+                "cell": _cell_code(to),
+                "message": f"Cell {_cell_code(to)} already holds {holder}.",
+            },
+        )
+    return found
+
+
+def _rotation(plan: StowagePlan) -> tuple[str, ...]:
+    """The rotation the plan was made with when it was given, so checks agree with the plan."""
+    summary = plan.summary or {}
+    if summary.get("rotation_source") == "given":
+        return tuple(summary.get("rotation") or ())
+    return ()
+
+
+def _move_type(plan: StowagePlan, box: str, cell: PlanCell, to: tuple[int, int, int]) -> str:
+    if cell.move == CellMove.LOAD:
+        return CellMove.LOAD
+    arrival = PlanCell.objects.filter(
+        plan__vessel_visit_id=plan.vessel_visit_id,
+        plan__kind=PlanKind.ARRIVAL,
+        container_number=box,
+    ).first()
+    if arrival is not None and (arrival.bay, arrival.row, arrival.tier) == to:
+        return CellMove.REMAIN
+    return CellMove.RESTOW
+
+
+def _plan_event(plan: StowagePlan, *, type: str, by: User, **payload: Any) -> None:
+    visit = plan.vessel_visit
+    event_record(
+        terminal_id=visit.terminal_id,
+        topic="stowage",
+        type=type,
+        payload={"vessel_visit": visit.pk, "kind": plan.kind, "revision": plan.revision}
+        | payload
+        | {"by": by.username},
+        line_id=visit.line_id,
+    )
+
+
+@transaction.atomic
+def departure_plan_move(
+    *,
+    plan: StowagePlan,
+    box: str,
+    to: tuple[int, int, int],
+    expected_revision: int,
+    by: User,
+) -> StowagePlan:
+    """Move one box of a departure plan to another cell: 412 ``stale_revision`` when the plan
+    changed since ``expected_revision``; 409 ``cell_taken`` when the cell holds another box;
+    422 ``move_refused`` when the move breaks a stowage rule. Either way ``details.violations``
+    lists every violation (code, message) and nothing changes. Applied: a new revision, a
+    ``PlanEdit`` for undo and a ``stowage.plan_edited`` event naming the bays to redraw."""
+    plan = _plan_locked(plan, expected_revision)
+    violations = departure_plan_move_check(plan=plan, box=box, to=to)
+    if violations:
+        taken = any(v["code"] == "cell_taken" for v in violations)
+        raise ApplicationError(
+            "cell_taken" if taken else "move_refused",
+            f"{box} cannot go to {_cell_code(to)}: " + "; ".join(v["message"] for v in violations),
+            details={"violations": violations, "to": [_cell_code(to)]},
+            status=409 if taken else 422,
+        )
+    cell = plan.cells.get(container_number=box)
+    before = (cell.bay, cell.row, cell.tier)
+    before_move = cell.move
+    move = _move_type(plan, box, cell, to)
+    try:
+        with transaction.atomic():
+            PlanCell.objects.filter(pk=cell.pk).update(bay=to[0], row=to[1], tier=to[2], move=move)
+    except IntegrityError as exc:  # another writer filled the cell: the database decides
+        raise ApplicationError(
+            "cell_taken", f"Cell {_cell_code(to)} was just taken.", status=409
+        ) from exc
+    plan.revision += 1
+    plan.save(update_fields=["revision", "updated_at"])
+    PlanEdit.objects.create(
+        plan=plan,
+        revision=plan.revision,
+        container_number=box,
+        from_bay=before[0],
+        from_row=before[1],
+        from_tier=before[2],
+        from_move=before_move,
+        to_bay=to[0],
+        to_row=to[1],
+        to_tier=to[2],
+        to_move=move,
+        by=by,
+    )
+    _plan_event(
+        plan,
+        type="stowage.plan_edited",
+        by=by,
+        box=box,
+        **{"from": _cell_code(before), "to": _cell_code(to), "move": move},
+        bays=_bays(before, to),
+    )
+    return plan
+
+
+@transaction.atomic
+def departure_plan_undo(*, plan: StowagePlan, expected_revision: int, by: User) -> StowagePlan:
+    """Undo the last edit that is not undone yet (edits undo in reverse order): the box goes
+    back to its cell, the plan gets a new revision and a ``stowage.plan_edited`` event (with
+    ``undo: true``). 409 ``nothing_to_undo`` when there is none; 412 as for a move."""
+    from django.utils import timezone
+
+    plan = _plan_locked(plan, expected_revision)
+    edit = plan.edits.filter(undone_at__isnull=True).order_by("-revision").first()
+    if edit is None:
+        raise ApplicationError(
+            "nothing_to_undo", "There is no edit of this plan left to undo.", status=409
+        )
+    back = (edit.from_bay, edit.from_row, edit.from_tier)
+    here = (edit.to_bay, edit.to_row, edit.to_tier)
+    try:
+        with transaction.atomic():
+            n = PlanCell.objects.filter(
+                plan=plan,
+                container_number=edit.container_number,
+                bay=here[0],
+                row=here[1],
+                tier=here[2],
+            ).update(bay=back[0], row=back[1], tier=back[2], move=edit.from_move)
+    except IntegrityError as exc:
+        raise ApplicationError(
+            "cell_taken",
+            f"Cell {_cell_code(back)} is taken; the edit cannot be undone.",
+            status=409,
+        ) from exc
+    if n != 1:
+        raise ApplicationError(
+            "undo_conflict",
+            f"{edit.container_number} is no longer where the edit put it; nothing was undone.",
+            status=409,
+        )
+    edit.undone_at = timezone.now()
+    edit.save(update_fields=["undone_at"])
+    plan.revision += 1
+    plan.save(update_fields=["revision", "updated_at"])
+    _plan_event(
+        plan,
+        type="stowage.plan_edited",
+        by=by,
+        box=edit.container_number,
+        **{"from": _cell_code(here), "to": _cell_code(back), "move": edit.from_move},
+        bays=_bays(here, back),
+        undo=True,
+    )
+    return plan
+
+
+def departure_plan_optimise_start(
+    *, visit: VesselVisit, by: User, time_limit: float = 10.0, rotation: list[str] | None = None
+) -> Any:
+    """Start the ``stowage.plan`` solver job for a visit (returns the queued ``SolverRun``; the
+    same request while one runs returns that run). 409 ``no_profile`` when the vessel has no
+    profile, ``nothing_to_plan`` when neither boxes to load nor boxes on board are known."""
+    from stowage.jobs import JOB_KIND
+    from tos.core.services import solver_run_enqueue
+
+    profile = VesselProfile.objects.filter(vessel_id=visit.vessel_id).first()
+    if profile is None or not profile.layout.get("stacks"):
+        raise ApplicationError(
+            "no_profile",
+            f"Vessel {visit.vessel.name} has no stowage profile: upload its arrival BAPLIE or "
+            "enter the profile in admin first.",
+            status=409,
+        )
+    has_boxes = (
+        ListEntry.objects.filter(vessel_visit=visit, kind=ListKind.LOAD).exists()
+        or PlanCell.objects.filter(plan__vessel_visit=visit, plan__kind=PlanKind.ARRIVAL)
+        .exclude(move=CellMove.DISCHARGE)
+        .exists()
+    )
+    if not has_boxes:
+        raise ApplicationError(
+            "nothing_to_plan",
+            f"Visit {visit.reference} has no load list and no boxes staying on board.",
+            status=409,
+        )
+    params: dict[str, Any] = {"visit_id": visit.pk, "time_limit": float(time_limit)}
+    if rotation:
+        params["rotation"] = list(rotation)
+    return solver_run_enqueue(terminal=visit.terminal, kind=JOB_KIND, params=params, by=by)

@@ -107,3 +107,50 @@ class ListEntriesSerializer(serializers.Serializer):
 class LoadListFromYardSerializer(serializers.Serializer):
     added = serializers.IntegerField()
     kept = serializers.IntegerField()
+
+
+class CellSerializer(serializers.Serializer):
+    """An ISO 9711 cell: odd bays 20', even bays 40'; rows 0-99 (00 centre, odd starboard, even
+    port); tiers 2-48 in the hold, from 50 (usually 82) on deck."""
+
+    bay = serializers.IntegerField(min_value=1, max_value=199)
+    row = serializers.IntegerField(min_value=0, max_value=99)
+    tier = serializers.IntegerField(min_value=1, max_value=99)
+
+
+class PlanMoveSerializer(serializers.Serializer):
+    box = serializers.CharField(max_length=17, help_text="Container number.")
+    to = CellSerializer()
+
+
+class ViolationSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    box = serializers.CharField(allow_null=True)
+    cell = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class MoveCheckSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    violations = ViolationSerializer(many=True)
+
+
+class PlanOptimiseSerializer(serializers.Serializer):
+    time_limit = serializers.FloatField(
+        min_value=1, max_value=300, default=10, help_text="Seconds of search."
+    )
+    rotation = serializers.ListField(
+        child=serializers.RegexField(r"^[A-Z]{2}[A-Z2-9]{3}$", max_length=5),
+        required=False,
+        max_length=40,
+        help_text="The ports after this one in order of call (UN/LOCODEs); inferred from the "
+        "arrival plan when left out.",
+    )
+
+    def validate_rotation(self, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError("A port is named twice.")
+        here = self.context.get("here")
+        if here and here in value:
+            raise serializers.ValidationError(f"{here} is this port, not a later one.")
+        return value

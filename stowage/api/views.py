@@ -6,6 +6,7 @@ staff see everything of their terminal.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import django_filters
@@ -20,11 +21,48 @@ from rest_framework.response import Response
 from stowage import selectors, services
 from stowage.api import serializers as s
 from stowage.choices import EdiMessageType, PlanKind
-from stowage.models import EdiUpload
+from stowage.models import EdiUpload, StowagePlan
 from tos.core.api.base import IsTerminalStaff, TosReadOnlyViewSet, TosViewSet
+from tos.core.api.serializers import SolverRunSerializer
 from tos.core.errors import ApplicationError
 from tos.core.models import VesselVisit
 from tos.core.selectors import terminal_for_user, vessel_visits_visible_to
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The departure plan\'s ETag as last read, e.g. "stowage-plan-7-r12".',
+)
+
+
+def plan_etag(plan: StowagePlan) -> str:
+    return f'"stowage-plan-{plan.pk}-r{plan.revision}"'
+
+
+def if_match_revision(request: Any, plan: StowagePlan) -> int:
+    """The revision named by ``If-Match``: 428 ``precondition_required`` without it, 412
+    ``stale_revision`` when it is not an ETag of this plan (the service answers 412 when the
+    revision is not the current one)."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise ApplicationError(
+            "precondition_required",
+            "Send the departure plan's ETag in If-Match so that an edit never overwrites "
+            "someone else's.",
+            details={"If-Match": ["Required."]},
+            status=428,
+        )
+    match = re.match(r'^(?:W/)?"stowage-plan-(\d+)-r(\d+)"$', header)
+    if not match or int(match.group(1)) != plan.pk:
+        raise ApplicationError(
+            "stale_revision",
+            f"If-Match {header[:60]} is not an ETag of this departure plan; reload it.",
+            details={"If-Match": [f"Expected {plan_etag(plan)}."]},
+            status=412,
+        )
+    return int(match.group(2))
 
 
 class RawEdiParser(parsers.BaseParser):
@@ -221,18 +259,23 @@ class StowageVesselVisitViewSet(_VisitViewSet):
         plan = selectors.stowage_plan_get(visit=visit, kind=kind)
         if plan is None:
             raise NotFound(f"Visit {visit.reference} has no {kind} plan yet.")
-        return Response(
+        response = Response(
             {
                 "vessel_visit": visit.pk,
                 "kind": plan.kind,
                 "status": plan.status,
                 "revision": plan.revision,
+                "etag": plan_etag(plan),
                 "source_upload": plan.source_upload_id,
                 "updated_at": plan.updated_at,
+                "summary": plan.summary,
+                "can_undo": plan.edits.filter(undone_at__isnull=True).exists(),
                 "fields": list(selectors.CELL_FIELDS),
                 "cells": selectors.plan_cells_compact(plan=plan),
             }
         )
+        response["ETag"] = plan_etag(plan)
+        return response
 
     @extend_schema(responses=s.StowagePlanCellsSerializer)
     @action(detail=True, methods=["get"], url_path="arrival-plan")
@@ -242,6 +285,101 @@ class StowageVesselVisitViewSet(_VisitViewSet):
     @extend_schema(responses=s.StowagePlanCellsSerializer)
     @action(detail=True, methods=["get"], url_path="departure-plan")
     def departure_plan(self, request, pk=None):
+        """The departure plan; ``ETag`` (and ``etag``) carry its revision for ``If-Match``."""
+        return self._plan(PlanKind.DEPARTURE)
+
+    def _departure(self):
+        visit = self.get_object()
+        plan = selectors.stowage_plan_get(visit=visit, kind=PlanKind.DEPARTURE)
+        if plan is None:
+            raise NotFound(f"Visit {visit.reference} has no departure plan yet; plan it first.")
+        return plan
+
+    @extend_schema(request=s.PlanOptimiseSerializer, responses={202: SolverRunSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="departure-plan/optimise",
+        permission_classes=[IsTerminalStaff],
+    )
+    def departure_plan_optimise(self, request, pk=None):
+        """Plan the departure stowage on the solver queue (returns the run at once; poll
+        ``/api/v1/solver-runs/{id}/`` or follow ``solver_run.*`` events). The plan is saved
+        only if the checker finds no violation; then ``stowage.plan_saved``. 409
+        ``no_profile`` / ``nothing_to_plan``."""
+        visit = self.get_object()
+        data = s.PlanOptimiseSerializer(data=request.data, context={"here": visit.terminal.locode})
+        data.is_valid(raise_exception=True)
+        run = services.departure_plan_optimise_start(
+            visit=visit,
+            by=request.user,
+            time_limit=data.validated_data["time_limit"],
+            rotation=data.validated_data.get("rotation"),
+        )
+        return Response(SolverRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=s.PlanMoveSerializer, responses=s.MoveCheckSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="departure-plan/check-move",
+        permission_classes=[IsTerminalStaff],
+    )
+    def departure_plan_check_move(self, request, pk=None):
+        """Dry run of a move (the drag preview): ``ok`` and every rule it would break."""
+        plan = self._departure()
+        data = s.PlanMoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        to = data.validated_data["to"]
+        violations = services.departure_plan_move_check(
+            plan=plan, box=data.validated_data["box"], to=(to["bay"], to["row"], to["tier"])
+        )
+        response = Response({"ok": not violations, "violations": violations})
+        response["ETag"] = plan_etag(plan)
+        return response
+
+    @extend_schema(
+        request=s.PlanMoveSerializer,
+        parameters=[IF_MATCH],
+        responses=s.StowagePlanCellsSerializer,
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="departure-plan/moves",
+        permission_classes=[IsTerminalStaff],
+    )
+    def departure_plan_moves(self, request, pk=None):
+        """Move a box to another cell. ``If-Match``: the plan's ETag (428 without, 412 when
+        stale). Refused with 409 ``cell_taken`` or 422 ``move_refused`` and every violation in
+        ``details.violations``; applied: the new plan (new ``ETag``) and a
+        ``stowage.plan_edited`` event."""
+        plan = self._departure()
+        data = s.PlanMoveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        to = data.validated_data["to"]
+        services.departure_plan_move(
+            plan=plan,
+            box=data.validated_data["box"],
+            to=(to["bay"], to["row"], to["tier"]),
+            expected_revision=if_match_revision(request, plan),
+            by=request.user,
+        )
+        return self._plan(PlanKind.DEPARTURE)
+
+    @extend_schema(request=None, parameters=[IF_MATCH], responses=s.StowagePlanCellsSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="departure-plan/undo",
+        permission_classes=[IsTerminalStaff],
+    )
+    def departure_plan_undo(self, request, pk=None):
+        """Undo the last edit (``If-Match`` as for a move); 409 ``nothing_to_undo``."""
+        plan = self._departure()
+        services.departure_plan_undo(
+            plan=plan, expected_revision=if_match_revision(request, plan), by=request.user
+        )
         return self._plan(PlanKind.DEPARTURE)
 
     @extend_schema(
