@@ -1,5 +1,6 @@
 """The gate under ``/api/v1/gate/``."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from gate.api import views
@@ -10,4 +11,17 @@ router.register("gate/appointments", views.AppointmentViewSet, basename="gateapp
 router.register("gate/pre-advices", views.PreAdviceViewSet, basename="gatepreadvice")
 router.register("gate/truck-visits", views.TruckVisitViewSet, basename="gatetruckvisit")
 
-urlpatterns = router.urls
+urlpatterns = [
+    # The EIR PDF also without the trailing slash, so that the saved file ends in ".pdf".
+    path(
+        "gate/truck-visits/<int:pk>/eir.pdf",
+        views.TruckVisitViewSet.as_view(
+            {"get": "eir_pdf"},
+            detail=True,
+            basename="gatetruckvisit",
+            **views.TruckVisitViewSet.eir_pdf.kwargs,
+        ),
+        name="gatetruckvisit-eir-pdf-file",
+    ),
+    *router.urls,
+]

@@ -9,17 +9,19 @@ from typing import Any
 
 from django.db import OperationalError
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status
 from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer, StaticHTMLRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer, StaticHTMLRenderer
 from rest_framework.response import Response
 
 from gate import selectors, services
 from gate.api import serializers as s
+from gate.eir import eir_pdf
 from gate.filters import AppointmentFilter, PreAdviceFilter, SlotFilter, TruckVisitFilter
 from gate.models import (
     Appointment,
@@ -69,6 +71,20 @@ def _require_key(request: Any) -> None:
 
 #: PostgreSQL SQLSTATEs of a transaction that lost a lock race (deadlock, serialization).
 _RETRYABLE = {"40P01", "40001"}
+
+
+class PdfRenderer(BaseRenderer):
+    """``application/pdf`` for clients that ask for it; an error body is still JSON bytes."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None):
+        if isinstance(data, bytes):
+            return data
+        return JSONRenderer().render(data)
 
 
 class GateViewSet(TosViewSet):
@@ -297,7 +313,7 @@ class TruckVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GateVi
     @extend_schema(responses={(200, "text/html"): OpenApiResponse(response=OpenApiTypes.STR)})
     @action(detail=True, methods=["get"], renderer_classes=[StaticHTMLRenderer, JSONRenderer])
     def eir(self, request: Any, pk: str | None = None) -> Response:
-        """The equipment interchange receipt as a printable HTML page."""
+        """The equipment interchange receipt as a printable HTML page (with a PDF link)."""
         visit = self.get_object()
         html = render_to_string(
             "gate/eir.html",
@@ -306,6 +322,30 @@ class TruckVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GateVi
                 "transactions": list(visit.transactions.select_related("unit__container")),
                 "terminal": visit.terminal,
                 "printed_at": timezone.now(),
+                "pdf_url": request.path.rstrip("/").removesuffix("/eir") + "/eir.pdf",
             },
         )
         return Response(html, content_type="text/html; charset=utf-8")
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiResponse(response=OpenApiTypes.BINARY)}
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="eir.pdf",
+        url_name="eir-pdf",
+        renderer_classes=[JSONRenderer, PdfRenderer],
+    )
+    def eir_pdf(self, request: Any, pk: str | None = None) -> HttpResponse:
+        """The equipment interchange receipt as a PDF (A4), to print or send to the haulier."""
+        visit = self.get_object()
+        body = eir_pdf(
+            visit=visit,
+            transactions=list(visit.transactions.select_related("unit__container").order_by("pk")),
+            printed_at=timezone.now(),
+        )
+        name = visit.eir_number or f"visit-{visit.pk}"
+        response = HttpResponse(body, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+        return response
