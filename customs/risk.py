@@ -306,7 +306,7 @@ class RiskConfig:
     # declaration consistency
     weight_tolerance_ratio: float = 0.05
     weight_tolerance_kg: float = 500.0
-    hs_mismatch_score: int = 60
+    hs_mismatch_score: int = 50
     seal_mismatch_score: int = 70
     missing_field_score: int = 20
     # radiation
@@ -408,7 +408,8 @@ def _by_score(results: Iterable[ModelResult]) -> list[ModelResult]:
 
 
 def _clamp(score: float) -> int:
-    return max(0, min(100, round(score)))
+    """Round half up (not to even: 92.5 is 93) and keep within 0..100."""
+    return max(0, min(100, math.floor(score + 0.5 + 1e-9)))
 
 
 def _quiet(value: float, threshold: float, config: RiskConfig) -> int:
