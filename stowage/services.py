@@ -1103,13 +1103,21 @@ def departure_plan_from_result(
             status=422,
         )
     cells = []
+    for box in instance.remain:
+        bay, row, tier = result.placements.get(box.id, box.position)
+        stays = (bay, row, tier) == tuple(box.position)
+        cells.append(
+            CellInput(
+                container_number=box.id,
+                bay=bay,
+                row=row,
+                tier=tier,
+                move=CellMove.REMAIN if stays else CellMove.RESTOW,
+            )
+        )
     for box, (bay, row, tier) in sorted(result.placements.items()):
-        if box in mapping.remain_cells:
-            stays = mapping.remain_cells[box] == (bay, row, tier)
-            move = CellMove.REMAIN if stays else CellMove.RESTOW
-        else:
-            move = CellMove.LOAD
-        cells.append(CellInput(container_number=box, bay=bay, row=row, tier=tier, move=move))
+        if box not in instance.remain_ids:
+            cells.append(CellInput(container_number=box, bay=bay, row=row, tier=tier))
     plan = departure_plan_save(visit=visit, cells=cells, by=by)
     plan.edits.all().delete()
     plan.solver_run = run

@@ -1,5 +1,5 @@
-"""Stowage pages: the visits to plan, EDI upload with its validation report, downloads per visit
-(bay plans and the load planner come later)."""
+"""Stowage pages: the visits to plan, EDI upload with its validation report, downloads per visit,
+and per visit the bay plan page (ship profile, bay cross-sections, planner, drag to move)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
 from stowage import selectors, services
 from stowage.choices import EdiMessageType
@@ -98,4 +98,35 @@ def index(request: Any) -> Any:
             "outcome": outcome,
         },
         status=status,
+    )
+
+
+@login_required
+def visit_plan(request: Any, pk: int) -> Any:
+    """The bay plan page of one visit: ship profile, bay cross-sections, colour modes, the
+    planner button and drag-to-move (terminal staff), live updates. Agents see their own lines'
+    visits read-only; another line's visit is a 404."""
+    visit = get_object_or_404(
+        vessel_visits_visible_to(request.user).select_related("vessel", "terminal", "line"), pk=pk
+    )
+    terminal = visit.terminal
+    return render(
+        request,
+        "stowage/visit.html",
+        {
+            "title": f"Bay plan {visit.reference}",
+            "visit": visit,
+            "terminal": terminal,
+            "seq": terminal.event_seq,
+            "page_data": {
+                "visit": visit.pk,
+                "reference": visit.reference,
+                "vessel": visit.vessel.name,
+                "port": terminal.locode,
+                "terminal": terminal.pk,
+                "can_edit": bool(request.user.is_terminal_staff),
+                "has_profile": selectors.vessel_profile_get(visit=visit) is not None,
+                "plans": sorted(visit.stowage_plans.values_list("kind", flat=True)),
+            },
+        },
     )
