@@ -321,6 +321,10 @@ class InspectionCase(models.Model):
         related_name="+",
         help_text="The inspection hold this case put on a unit that had no customs hold.",
     )
+    scheduled_from = models.DateTimeField(
+        null=True, blank=True, help_text="Examination or sampling window: a door may open then."
+    )
+    scheduled_until = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -338,6 +342,11 @@ class InspectionCase(models.Model):
                 condition=Q(status=CaseStatus.CLOSED, closed_at__isnull=False)
                 | (~Q(status=CaseStatus.CLOSED) & Q(closed_at__isnull=True)),
                 name="customs_case_closed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(scheduled_from__isnull=True, scheduled_until__isnull=True)
+                | Q(scheduled_until__gt=F("scheduled_from")),
+                name="customs_case_schedule_ordered",
             ),
             models.UniqueConstraint(
                 fields=["unit"],
