@@ -40,11 +40,16 @@ from tos.core.models import ContainerVisit, Terminal, User, VesselVisit
 
 
 def _place_complete(prefix: str) -> Q:
-    """A position of each kind carries the fields that kind needs."""
+    """A position of each kind carries the fields that kind needs. A yard position may be
+    undecided (no block yet: a discharge whose slot is chosen when the box is put down)."""
     p = prefix
-    yard = Q(**{f"{p}_place": Place.YARD}) & Q(
+    decided = Q(
         **{f"{p}_block__isnull": False, f"{p}_bay__gte": 1, f"{p}_row__gte": 1, f"{p}_tier__gte": 1}
     )
+    undecided = Q(
+        **{f"{p}_block__isnull": True, f"{p}_bay__isnull": True, f"{p}_row__isnull": True}
+    ) & Q(**{f"{p}_tier__isnull": True})
+    yard = Q(**{f"{p}_place": Place.YARD}) & (decided | undecided)
     vessel = Q(**{f"{p}_place": Place.VESSEL}) & Q(
         **{f"{p}_bay__gte": 1, f"{p}_row__gte": 0, f"{p}_tier__gte": 1}
     )
