@@ -386,7 +386,9 @@ class Assessment:
         raise KeyError(name)
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready dictionary (tuples become lists, mappings become dicts)."""
+        """A JSON-ready dictionary (tuples become lists, mappings become dicts, datetimes ISO
+        strings, floats rounded to 4 places and non-finite floats None, so strict JSON and
+        PostgreSQL ``jsonb`` accept it)."""
         return _jsonable(asdict(self))
 
 
@@ -398,7 +400,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, float):
-        return round(value, 4)
+        return round(value, 4) if math.isfinite(value) else None
     return value
 
 
@@ -443,6 +445,20 @@ def _fmt(value: float, digits: int = 1) -> str:
 
 def _words(text: str) -> set[str]:
     return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _finite(*values: Any) -> bool:
+    """True when every value is a real, finite number (None counts as absent, not invalid)."""
+    return all(
+        v is None or (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v))
+        for v in values
+    )
+
+
+def _invalid_reason(title: str, count: int, what: str) -> tuple[str, ...]:
+    if not count:
+        return ()
+    return (f"{title}: {count} {what}{'s' if count != 1 else ''} with invalid numbers ignored.",)
 
 
 def _in_window(at: datetime, windows: Iterable[tuple[datetime, datetime]]) -> bool:
@@ -528,7 +544,8 @@ def model_declaration_consistency(evidence: Evidence, config: RiskConfig = DEFAU
 
     Checks the declared weight against the VGM (``max(ratio, kg)`` tolerance), the HS code's
     chapter against the commodity words, the declared seal against the seal read at the gate,
-    and the fields a declaration must carry.
+    and the fields a declaration must carry. A seal number an e-seal already reported is left
+    to :func:`model_seal_door`, so one wrong seal counts once.
     """
     decl = evidence.declaration
     issues: list[tuple[int, str]] = []
@@ -539,7 +556,10 @@ def model_declaration_consistency(evidence: Evidence, config: RiskConfig = DEFAU
         for name, value in (
             ("commodity", decl.commodity),
             ("hs_code", decl.hs_code),
-            ("declared_weight_kg", decl.declared_weight_kg),
+            (
+                "declared_weight_kg",
+                decl.declared_weight_kg if _finite(decl.declared_weight_kg) else None,
+            ),
             ("origin", decl.origin),
             ("consignee", decl.consignee),
         )
@@ -559,7 +579,12 @@ def model_declaration_consistency(evidence: Evidence, config: RiskConfig = DEFAU
         )
 
     declared, measured = decl.declared_weight_kg, decl.measured_weight_kg
-    if declared and measured is not None and declared > 0:
+    if (
+        declared is not None
+        and measured is not None
+        and _finite(declared, measured)
+        and declared > 0
+    ):
         tolerance = max(config.weight_tolerance_ratio * declared, config.weight_tolerance_kg)
         deviation = measured - declared
         data.update(
@@ -598,7 +623,13 @@ def model_declaration_consistency(evidence: Evidence, config: RiskConfig = DEFAU
                 )
 
     observed = evidence.observed_seal_number
-    if observed and decl.seal_number and _seal(observed) != _seal(decl.seal_number):
+    reported_by_eseal = {_seal(e.seal_number) for e in evidence.seal_events if e.seal_number}
+    if (
+        observed
+        and decl.seal_number
+        and _seal(observed) != _seal(decl.seal_number)
+        and _seal(observed) not in reported_by_eseal
+    ):
         data["observed_seal_number"] = observed
         issues.append(
             (
@@ -863,6 +894,15 @@ def _radiation_reading(
     )
 
 
+def _valid_radiation(r: RadiationReading) -> bool:
+    spectrum = r.gamma_spectrum or {}
+    return (
+        _finite(r.gross_cps, r.background_cps, r.count_time_s, r.neutron_cps)
+        and _finite(r.neutron_background_cps, *spectrum.values())
+        and r.count_time_s > 0
+    )
+
+
 def model_radiation(evidence: Evidence, config: RiskConfig = DEFAULT) -> ModelResult:
     """Radiation portal monitor passes: gross gamma counts against background in sigma,
     spectroscopic nuclide identification, and the neutron channel.
@@ -872,10 +912,18 @@ def model_radiation(evidence: Evidence, config: RiskConfig = DEFAULT) -> ModelRe
     fertiliser, granite, zircon, bananas, ...). Artificial isotopes (Cs-137, Co-60, Am-241, ...)
     and neutrons always are, and critical. The model's verdict is its worst reading.
     """
-    readings = evidence.radiation
+    readings = [r for r in evidence.radiation if _valid_radiation(r)]
+    invalid = len(evidence.radiation) - len(readings)
     if not readings:
         return ModelResult(
-            "radiation", 0, False, ("Radiation: no portal monitor reading yet.",), {"readings": 0}
+            "radiation",
+            0,
+            False,
+            (
+                "Radiation: no portal monitor reading yet.",
+                *_invalid_reason("Radiation", invalid, "reading"),
+            ),
+            {"readings": 0, "invalid": invalid},
         )
     commodity = evidence.declaration.commodity
     explained = norm_explained_by(commodity)
@@ -886,8 +934,10 @@ def model_radiation(evidence: Evidence, config: RiskConfig = DEFAULT) -> ModelRe
     reasons = [f"Radiation: {sentence}."]
     if alarms > 1:
         reasons.append(f"Radiation: {alarms} of {len(scored)} passes alarmed.")
+    reasons += _invalid_reason("Radiation", invalid, "reading")
     data = {
         "readings": len(scored),
+        "invalid": invalid,
         "alarms": alarms,
         "norm_explained": sorted(explained),
         "passes": [s[4] for s in scored],
@@ -907,15 +957,21 @@ def model_composition_deviation(evidence: Evidence, config: RiskConfig = DEFAULT
     within the element's tolerance; a single window off by ``composition_window_factor`` times
     the tolerance fires too (a stretch of belt with other material, e.g. mixed-in solid waste).
     """
-    readings = [r for r in evidence.composition if r.tonnes > 0]
-    declared = evidence.declaration.declared_composition
+    readings = [
+        r for r in evidence.composition if _finite(r.tonnes, *r.values.values()) and r.tonnes > 0
+    ]
+    invalid = sum(1 for r in evidence.composition if not _finite(r.tonnes, *r.values.values()))
+    declared = {k: v for k, v in evidence.declaration.declared_composition.items() if _finite(v)}
     if not readings:
         return ModelResult(
             "composition_deviation",
             0,
             False,
-            ("Composition: no spectrometer reading.",),
-            {"windows": 0},
+            (
+                "Composition: no spectrometer reading.",
+                *_invalid_reason("Composition", invalid, "window"),
+            ),
+            {"windows": 0, "invalid": invalid},
         )
     if not declared:
         return ModelResult(
@@ -923,7 +979,7 @@ def model_composition_deviation(evidence: Evidence, config: RiskConfig = DEFAULT
             0,
             False,
             ("Composition: the declaration gives no composition to compare with.",),
-            {"windows": len(readings)},
+            {"windows": len(readings), "invalid": invalid},
         )
 
     findings: list[tuple[float, int, str]] = []
@@ -939,7 +995,11 @@ def model_composition_deviation(evidence: Evidence, config: RiskConfig = DEFAULT
         deviation = mean - expected
         ratio = abs(deviation) / tolerance
         worst_window, worst_value = max(measured, key=lambda item: abs(item[1] - expected))
-        window_ratio = abs(worst_value - expected) / (tolerance * config.composition_window_factor)
+        window_ratio = (
+            abs(worst_value - expected) / (tolerance * config.composition_window_factor)
+            if config.composition_window_factor > 0
+            else 0.0
+        )
         elements[element] = {
             "declared": expected,
             "measured": round(mean, 3),
@@ -972,7 +1032,7 @@ def model_composition_deviation(evidence: Evidence, config: RiskConfig = DEFAULT
                     f"±{_fmt(tolerance, 2)}",
                 )
             )
-    data = {"windows": len(readings), "elements": elements}
+    data = {"windows": len(readings), "invalid": invalid, "elements": elements}
     if not findings:
         compared = ", ".join(sorted(elements)) or "nothing comparable"
         return ModelResult(
@@ -982,6 +1042,7 @@ def model_composition_deviation(evidence: Evidence, config: RiskConfig = DEFAULT
             (
                 f"Composition: {compared} within tolerance over {len(readings)} windows "
                 f"({_fmt(sum(r.tonnes for r in readings), 0)} t).",
+                *_invalid_reason("Composition", invalid, "window"),
             ),
             data,
         )
@@ -991,7 +1052,10 @@ def model_composition_deviation(evidence: Evidence, config: RiskConfig = DEFAULT
         "composition_deviation",
         score,
         True,
-        tuple(f"Composition: {text}." for _, _, text in findings),
+        (
+            *(f"Composition: {text}." for _, _, text in findings),
+            *_invalid_reason("Composition", invalid, "window"),
+        ),
         data,
     )
 
@@ -1022,8 +1086,12 @@ def model_foreign_objects(evidence: Evidence, config: RiskConfig = DEFAULT) -> M
             {"detections": 0},
         )
     per_label: dict[str, dict[Any, float]] = {}
+    invalid = 0
     for i, det in enumerate(evidence.detections):
         label = _label(det.label)
+        if not _finite(det.confidence):
+            invalid += 1
+            continue
         if label in config.benign_labels or det.confidence < config.object_min_confidence:
             continue
         frame = det.frame if det.frame is not None else ("still", i)
@@ -1048,11 +1116,16 @@ def model_foreign_objects(evidence: Evidence, config: RiskConfig = DEFAULT) -> M
                 critical,
                 f"{label.replace('_', ' ')} seen in {len(frames)} frame"
                 f"{'s' if len(frames) != 1 else ''} (best confidence {_fmt(best, 2)}, "
-                f"combined {_fmt(confidence, 3)}, class severity {severity})",
+                f"combined {_fmt(confidence, 3)}, class severity {severity})"
+                + (
+                    ""
+                    if critical or score >= config.trigger_score
+                    else f", below the trigger score {config.trigger_score}"
+                ),
                 summary[label],
             )
         )
-    data = {"detections": len(evidence.detections), "labels": summary}
+    data = {"detections": len(evidence.detections), "invalid": invalid, "labels": summary}
     if not found:
         return ModelResult(
             "foreign_objects",
@@ -1061,13 +1134,17 @@ def model_foreign_objects(evidence: Evidence, config: RiskConfig = DEFAULT) -> M
             (
                 f"Foreign objects: {len(evidence.detections)} detections, none of a class that "
                 f"matters with enough confidence and frames.",
+                *_invalid_reason("Foreign objects", invalid, "detection"),
             ),
             data,
         )
     found.sort(key=lambda f: (-f[1], -f[0]))
     critical = any(c for _, c, _, _ in found)
     score = max(s for s, _, _, _ in found)
-    reasons = tuple(f"Foreign objects: {text}." for _, _, text, _ in found)
+    reasons = (
+        *(f"Foreign objects: {text}." for _, _, text, _ in found),
+        *_invalid_reason("Foreign objects", invalid, "detection"),
+    )
     return ModelResult(
         "foreign_objects", score, score >= config.trigger_score or critical, reasons, data, critical
     )
@@ -1210,37 +1287,47 @@ def model_history(evidence: Evidence, config: RiskConfig = DEFAULT) -> ModelResu
 
 def model_xray(evidence: Evidence, config: RiskConfig = DEFAULT) -> ModelResult:
     """X-ray/NII scans: the scanner's anomaly flag or an image score at the threshold fires;
-    the worst scan decides."""
+    the worst scan decides. A score that is not a number counts as 0 (the flag still counts)."""
     if not evidence.xray:
         return ModelResult("xray", 0, False, ("X-ray: not scanned.",), {"scans": 0})
-    worst = max(evidence.xray, key=lambda x: (x.anomaly, x.score))
+    scans = [
+        (x, max(0.0, min(1.0, float(x.score))) if _finite(x.score) else 0.0) for x in evidence.xray
+    ]
+    invalid = sum(1 for x in evidence.xray if not _finite(x.score))
+    worst, worst_score = max(scans, key=lambda item: (bool(item[0].anomaly), item[1]))
+    top = max(score for _, score in scans)
     data = {
-        "scans": len(evidence.xray),
-        "max_score": round(max(x.score for x in evidence.xray), 3),
-        "anomalies": sum(1 for x in evidence.xray if x.anomaly),
+        "scans": len(scans),
+        "invalid": invalid,
+        "max_score": round(top, 3),
+        "anomalies": sum(1 for x, _ in scans if x.anomaly),
     }
-    when = f"{worst.at:%Y-%m-%d %H:%M}"
-    findings = f": {'; '.join(worst.findings)}" if worst.findings else ""
-    top = max(x.score for x in evidence.xray)
-    if not worst.anomaly and top < config.xray_threshold:
+    threshold = max(config.xray_threshold, 1e-9)
+    if not worst.anomaly and top < threshold:
         return ModelResult(
             "xray",
-            _quiet(top, config.xray_threshold, config),
+            _quiet(top, threshold, config),
             False,
             (
-                f"X-ray: {len(evidence.xray)} scan(s), best image score {_fmt(top, 2)} below "
-                f"{_fmt(config.xray_threshold, 2)}, no anomaly.",
+                f"X-ray: {len(scans)} scan(s), best image score {_fmt(top, 2)} below "
+                f"{_fmt(threshold, 2)}, no anomaly.",
+                *_invalid_reason("X-ray", invalid, "scan"),
             ),
             data,
         )
-    ratio = max(top / config.xray_threshold, 1.0)
-    score = _ramp(ratio, config, full_at=1.0 / config.xray_threshold)
+    ratio = max(top / threshold, 1.0)
+    score = _ramp(ratio, config, full_at=1.0 / threshold)
     flag = "flagged an anomaly" if worst.anomaly else "scored at the threshold"
+    findings = f": {'; '.join(worst.findings)}" if worst.findings else ""
     return ModelResult(
         "xray",
         score,
         True,
-        (f"X-ray: scan at {when} {flag} (score {_fmt(worst.score, 2)}){findings}.",),
+        (
+            f"X-ray: scan at {worst.at:%Y-%m-%d %H:%M} {flag} (score {_fmt(worst_score, 2)})"
+            f"{findings}.",
+            *_invalid_reason("X-ray", invalid, "scan"),
+        ),
         data,
     )
 

@@ -581,3 +581,51 @@ def test_evidence_accepts_lists_and_stores_tuples():
     evidence = Evidence(declaration(), seal_events=[], scheduled_inspections=[[at(0), at(1)]])
     assert evidence.seal_events == ()
     assert evidence.scheduled_inspections == ((at(0), at(1)),)
+
+
+# --- robustness ----------------------------------------------------------------------------
+
+
+def test_readings_with_invalid_numbers_are_ignored_and_said_so():
+    nan, inf = float("nan"), float("inf")
+    evidence = Evidence(
+        declaration(measured_weight_kg=inf),
+        radiation=[rpm(nan), rpm(400, spectrum={"K40": inf})],
+        detections=[det(1, "weapon", nan), det(2, "weapon", nan)],
+        xray=[XrayResult(at(0), True, nan)],
+    )
+    assessment = assess(evidence)
+    radiation = assessment.model("radiation")
+    assert (radiation.triggered, radiation.data["invalid"]) == (False, 2)
+    assert radiation.reasons == (
+        "Radiation: no portal monitor reading yet.",
+        "Radiation: 2 readings with invalid numbers ignored.",
+    )
+    assert assessment.model("foreign_objects").reasons[-1] == (
+        "Foreign objects: 2 detections with invalid numbers ignored."
+    )
+    assert assessment.model("declaration_consistency").triggered is False
+    xray = assessment.model("xray")
+    assert (xray.score, xray.triggered, xray.data["invalid"]) == (40, True, 1)
+    json.dumps(assessment.as_dict(), allow_nan=False)
+
+
+def test_a_wrong_seal_reported_by_the_e_seal_counts_once():
+    evidence = Evidence(
+        declaration(),
+        seal_events=[SealEvent(at(30), "seal_ok", "SL999999")],
+        observed_seal_number="SL999999",
+    )
+    assessment = assess(evidence)
+    assert assessment.model("declaration_consistency").triggered is False
+    assert assessment.model("seal_door").score == 70
+    assert assessment.score == 70
+
+
+def test_a_class_below_the_trigger_score_says_so():
+    detections = [det(1, "rock", 0.7), det(2, "rock", 0.7)]
+    result = risk.model_foreign_objects(Evidence(ore_declaration(), detections=detections))
+    assert result.reasons == (
+        "Foreign objects: rock seen in 2 frames (best confidence 0.7, combined 0.91, class "
+        "severity 35), below the trigger score 40.",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -169,3 +170,70 @@ def test_the_triggered_models_reasons_always_come_first(evidence):
     fired = [r for r in assessment.models if r.triggered]
     head = [text for r in sorted(fired, key=lambda r: -r.score) for text in r.reasons]
     assert sorted(assessment.reasons[: len(head)]) == sorted(head)
+
+
+wild = st.floats(allow_nan=True, allow_infinity=True)
+wild_evidences = st.builds(
+    Evidence,
+    declaration=st.builds(
+        Declaration,
+        kind=st.sampled_from(["container", "bulk"]),
+        commodity=st.text(max_size=20),
+        hs_code=st.text(max_size=12),
+        declared_weight_kg=st.one_of(st.none(), wild),
+        measured_weight_kg=st.one_of(st.none(), wild),
+        declared_composition=st.dictionaries(st.sampled_from(["Fe", "SiO2", "X"]), wild),
+        seal_number=st.one_of(st.none(), st.text(max_size=8)),
+    ),
+    radiation=st.lists(
+        st.builds(
+            RadiationReading,
+            at=minutes,
+            sensor=st.text(max_size=5),
+            gross_cps=wild,
+            background_cps=wild,
+            gamma_spectrum=st.one_of(st.none(), st.dictionaries(st.text(max_size=6), wild)),
+            neutron_cps=st.one_of(st.none(), wild),
+            neutron_background_cps=st.one_of(st.none(), wild),
+            count_time_s=wild,
+        ),
+        max_size=3,
+    ),
+    composition=st.lists(
+        st.builds(
+            CompositionReading,
+            at=minutes,
+            window_start=minutes,
+            window_end=minutes,
+            tonnes=wild,
+            values=st.dictionaries(st.sampled_from(["Fe", "SiO2", "X"]), wild),
+        ),
+        max_size=3,
+    ),
+    detections=st.lists(
+        st.builds(
+            Detection, at=minutes, frame=st.integers(), label=st.text(max_size=10), confidence=wild
+        ),
+        max_size=4,
+    ),
+    xray=st.lists(st.builds(XrayResult, at=minutes, anomaly=st.booleans(), score=wild), max_size=2),
+    history=st.lists(
+        st.builds(
+            PartyHistory,
+            role=st.sampled_from(["shipper", "consignee", "line"]),
+            name=st.text(max_size=5),
+            inspections=st.integers(-5, 10**6),
+            findings=st.integers(-5, 10**6),
+            seizures=st.integers(-5, 10**4),
+        ),
+        max_size=3,
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(wild_evidences)
+def test_any_numbers_give_a_score_and_strict_json_never_an_exception(evidence):
+    assessment = assess(evidence)
+    assert 0 <= assessment.score <= 100
+    json.dumps(assessment.as_dict(), allow_nan=False)
