@@ -50,3 +50,17 @@ class PositionStatus(models.TextChoices):
     ALLOCATED = "allocated", "Allocated (yard move planned)"
     NO_POSITION_YET = "no_position_yet", "No position yet"
     IN_YARD = "in_yard", "Stands in the yard"
+
+
+class DecidedBy(models.TextChoices):
+    """Who decided a gate transaction. ``system``: the automatic validation (OCR portal or API
+    call, no person involved); ``clerk``: a person entered or corrected it (manual entry at the
+    clerk form, a lane without OCR, or a gate-out confirmed by hand)."""
+
+    SYSTEM = "system", "Automatic"
+    CLERK = "clerk", "Gate clerk"
+
+
+class GateDirection(models.TextChoices):
+    GATE_IN = "gate_in", "Gate-in"
+    GATE_OUT = "gate_out", "Gate-out"

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import django_filters
 
-from gate.choices import AppointmentStatus, PreAdviceStatus, TransactionType, TruckVisitStatus
-from gate.models import Appointment, AppointmentSlot, PreAdvice, TruckVisit
+from gate.choices import (
+    AppointmentStatus,
+    GateDirection,
+    PreAdviceStatus,
+    TransactionType,
+    TruckVisitStatus,
+)
+from gate.models import Appointment, AppointmentSlot, CodecoMessage, PreAdvice, TruckVisit
 
 
 class SlotFilter(django_filters.FilterSet):
@@ -50,3 +56,15 @@ class TruckVisitFilter(django_filters.FilterSet):
     class Meta:
         model = TruckVisit
         fields = ["status", "truck_plate", "date", "lane"]
+
+
+class CodecoFilter(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gt")
+    after_id = django_filters.NumberFilter(field_name="id", lookup_expr="gt", min_value=0)
+    line = django_filters.CharFilter(field_name="line__code")
+    direction = django_filters.ChoiceFilter(choices=GateDirection.choices)
+    visit = django_filters.NumberFilter(field_name="visit_id", min_value=1, max_value=2**31 - 1)
+
+    class Meta:
+        model = CodecoMessage
+        fields = ["since", "after_id", "line", "direction", "visit"]

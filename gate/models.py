@@ -9,6 +9,8 @@ from simple_history.models import HistoricalRecords
 
 from gate.choices import (
     AppointmentStatus,
+    DecidedBy,
+    GateDirection,
     LaneDirection,
     PositionStatus,
     PreAdviceStatus,
@@ -227,6 +229,18 @@ class TruckVisit(models.Model):
     gate_out_at = models.DateTimeField(null=True, blank=True)
     turn_time_s = models.PositiveIntegerField(null=True, blank=True)
     eir_number = models.CharField(max_length=20, blank=True)
+    decided_by = models.CharField(
+        max_length=6,
+        choices=DecidedBy.choices,
+        default=DecidedBy.SYSTEM,
+        help_text="Who decided the gate-in: the automatic validation or a clerk.",
+    )
+    out_decided_by = models.CharField(
+        max_length=6,
+        choices=DecidedBy.choices,
+        blank=True,
+        help_text="Who let the truck out: the automatic validation or a clerk ('' until out).",
+    )
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     history = HistoricalRecords()
 
@@ -245,6 +259,11 @@ class TruckVisit(models.Model):
             models.CheckConstraint(
                 condition=Q(gate_out_at__isnull=True) | Q(gate_out_at__gte=F("gate_in_at")),
                 name="gate_truck_visit_out_after_in",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__in=DecidedBy.values)
+                & Q(out_decided_by__in=[*DecidedBy.values, ""]),
+                name="gate_truck_visit_decided_by_valid",
             ),
         ]
         indexes = [models.Index(fields=["terminal", "status", "gate_in_at"])]
@@ -269,6 +288,7 @@ class GateTransaction(models.Model):
     seals = models.JSONField(default=list, blank=True)
     damage_codes = models.JSONField(default=list, blank=True)
     reasons = models.JSONField(default=list, blank=True)
+    decided_by = models.CharField(max_length=6, choices=DecidedBy.choices, default=DecidedBy.SYSTEM)
     position_status = models.CharField(
         max_length=16, choices=PositionStatus.choices, blank=True, default=PositionStatus.NONE
     )
@@ -289,3 +309,68 @@ class GateTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.container_number} ({'accepted' if self.accepted else 'refused'})"
+
+
+class CodecoMessage(models.Model):
+    """One CODECO (gate-in report, BGM 34, or gate-out report, BGM 36) that the terminal wrote
+    for one shipping line about one truck visit: the boxes of that line that passed the gate.
+    One message per visit, line and direction (a unique constraint), so a retried gate-in or
+    gate-out never produces a second one."""
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="+")
+    line = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": OrganisationKind.LINE},
+    )
+    visit = models.ForeignKey(TruckVisit, on_delete=models.PROTECT, related_name="codeco_messages")
+    direction = models.CharField(max_length=8, choices=GateDirection.choices)
+    reference = models.CharField(max_length=14, unique=True, help_text="UNB/UNH reference.")
+    containers = models.JSONField(default=list)
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "line", "direction"], name="gate_codeco_one_per_visit_line"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=GateDirection.values),
+                name="gate_codeco_direction_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["terminal", "line", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"CODECO {self.reference} {self.direction} {self.line_id}"
+
+
+class CoparnUpload(models.Model):
+    """One COPARN (container announcement) received: who sent it, its validation report and
+    what it did to the pre-advices. ``content_sha256`` makes a re-upload a replay."""
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=200, blank=True)
+    content_sha256 = models.CharField(max_length=64)
+    kind = models.CharField(max_length=20, blank=True)
+    line = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    report = models.JSONField(default=dict)
+    result = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["terminal", "content_sha256"], name="gate_coparn_content_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"COPARN {self.pk} {self.kind}"

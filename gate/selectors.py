@@ -9,6 +9,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from gate.models import (
     Appointment,
     AppointmentSlot,
+    CodecoMessage,
+    CoparnUpload,
     GateLane,
     GateTransaction,
     PreAdvice,
@@ -71,3 +73,22 @@ def truck_visits_visible_to(user: User) -> QuerySet[TruckVisit]:
     if user.terminal_id:
         qs = qs.filter(terminal_id=user.terminal_id)
     return qs
+
+
+def codeco_visible_to(user: User) -> QuerySet[CodecoMessage]:
+    """CODECO messages: terminal staff see their terminal's, an agent or line only its lines'."""
+    qs = CodecoMessage.objects.select_related("line", "visit")
+    if user_sees_all_lines(user):
+        return _staff_terminal(qs, user)
+    qs = qs.filter(line_id__in=user_line_ids(user))
+    if user.terminal_id:
+        qs = qs.filter(terminal_id=user.terminal_id)
+    return qs
+
+
+def coparn_uploads_visible_to(user: User) -> QuerySet[CoparnUpload]:
+    """COPARN uploads: staff see their terminal's, others the ones they sent."""
+    qs = CoparnUpload.objects.select_related("line", "uploaded_by")
+    if user_sees_all_lines(user):
+        return _staff_terminal(qs, user)
+    return qs.filter(uploaded_by=user)

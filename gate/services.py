@@ -23,6 +23,8 @@ from gate.choices import (
     DELIVERIES,
     RECEIVALS,
     AppointmentStatus,
+    DecidedBy,
+    GateDirection,
     LaneDirection,
     PositionStatus,
     PreAdviceStatus,
@@ -32,6 +34,7 @@ from gate.choices import (
 from gate.models import (
     Appointment,
     AppointmentSlot,
+    CodecoMessage,
     GateLane,
     GateTransaction,
     PreAdvice,
@@ -662,17 +665,114 @@ def _allocate(unit: ContainerVisit, by: User | None) -> tuple[str, str, Any]:
     return PositionStatus.NO_POSITION_YET, "", None
 
 
-def _visit_payload(visit: TruckVisit) -> dict[str, Any]:
+def _visit_payload(visit: TruckVisit, containers: list[str] | None = None) -> dict[str, Any]:
     return {
         "id": visit.pk,
         "truck_plate": visit.truck_plate,
         "lane": visit.lane.name,
+        "out_lane": visit.out_lane.name if visit.out_lane_id else None,
         "status": visit.status,
         "reasons": [r["code"] for r in visit.reasons],
+        "reason_messages": [r["message"] for r in visit.reasons],
+        "containers": containers
+        if containers is not None
+        else list(visit.transactions.order_by("pk").values_list("container_number", flat=True)),
+        "decided_by": visit.decided_by,
+        "out_decided_by": visit.out_decided_by,
+        "appointment": visit.appointment.reference if visit.appointment_id else None,
         "gate_in_at": visit.gate_in_at.isoformat(),
         "gate_out_at": visit.gate_out_at.isoformat() if visit.gate_out_at else None,
         "turn_time_s": visit.turn_time_s,
     }
+
+
+def _decider(lane: GateLane, manual: bool) -> str:
+    """A lane without an OCR portal, or a clerk typing the data in, is a person's decision."""
+    return DecidedBy.CLERK if manual or not lane.has_ocr else DecidedBy.SYSTEM
+
+
+def _codeco_line(tx: GateTransaction, visit: TruckVisit, at: dt.datetime) -> Any:
+    from tos import edi
+
+    unit = tx.unit
+    advice = tx.pre_advice
+    dg = ()
+    if unit is not None and unit.imdg_class:
+        uns = [u for u in (unit.un_number or "").split(",") if u]
+        dg = tuple(
+            edi.DangerousGoods(imdg_class=c, un_number=uns[i] if i < len(uns) else "")
+            for i, c in enumerate(c for c in unit.imdg_class.split(",") if c)
+        )
+    vgm = unit.vgm_kg if unit is not None else (advice.vgm_kg if advice else None)
+    empty = tx.transaction_type in (TransactionType.EMPTY_RETURN, TransactionType.EMPTY_PICK_UP)
+    return edi.ContainerLine(
+        container=tx.container_number,
+        size_type=(unit.container.iso_type if unit is not None else advice.iso_type) or "",
+        status={
+            TransactionType.DROP_OFF_EXPORT: "2",
+            TransactionType.PICK_UP_IMPORT: "3",
+        }.get(tx.transaction_type, ""),
+        full=not empty,
+        booking=(advice.booking_ref if advice else "") or (unit.booking_ref if unit else ""),
+        bl_reference=(unit.bl_ref if unit is not None else "") or "",
+        release_reference=advice.release_ref if advice else "",
+        moved_at=at.replace(tzinfo=None),
+        vgm_kg=Decimal(vgm) if vgm and not empty else None,
+        temperature_c=unit.reefer_setpoint_c if unit is not None else None,
+        dangerous_goods=dg,
+        seals=tuple(tx.seals or (unit.seals if unit is not None else [])),
+        damage=tuple(tx.damage_codes),
+        carriage_mode="3",
+        carriage_id=visit.truck_plate,
+    )
+
+
+def _codeco_record(*, visit: TruckVisit, direction: str, at: dt.datetime) -> list[CodecoMessage]:
+    """Write one CODECO per line for the boxes that passed the gate in ``direction``: at gate-in
+    the boxes brought in (receivals), at gate-out the boxes taken out (deliveries). Called inside
+    the gate service's transaction, so the message exists exactly when the gate decision does;
+    the unique (visit, line, direction) constraint stands behind "never twice"."""
+    import zoneinfo
+
+    from gate.edi import codeco_write
+
+    kinds = RECEIVALS if direction == GateDirection.GATE_IN else DELIVERIES
+    txs = list(
+        visit.transactions.filter(accepted=True, transaction_type__in=kinds)
+        .select_related("unit__container", "unit__line", "pre_advice__line")
+        .order_by("pk")
+    )
+    by_line: dict[int, tuple[Organisation, list[GateTransaction]]] = {}
+    for tx in txs:
+        line = tx.pre_advice.line if tx.pre_advice_id else (tx.unit.line if tx.unit_id else None)
+        if line is None:
+            continue
+        by_line.setdefault(line.pk, (line, []))[1].append(tx)
+    terminal = visit.terminal
+    local = at.astimezone(zoneinfo.ZoneInfo(terminal.timezone))
+    created = []
+    for line, line_txs in by_line.values():
+        reference = "C" + secrets.token_hex(6).upper()
+        text = codeco_write(
+            kind=direction,
+            reference=reference,
+            terminal_locode=terminal.locode,
+            line_code=line.code,
+            prepared_at=local.replace(tzinfo=None),
+            lines=[_codeco_line(tx, visit, local) for tx in line_txs],
+        )
+        created.append(
+            CodecoMessage.objects.create(
+                terminal=terminal,
+                line=line,
+                visit=visit,
+                direction=direction,
+                reference=reference,
+                containers=[tx.container_number for tx in line_txs],
+                message=text,
+            )
+        )
+    return created
 
 
 @transaction.atomic
@@ -687,9 +787,12 @@ def truck_visit_gate_in(
     driver_licence: str = "",
     appointment_ref: str = "",
     at: dt.datetime | None = None,
+    manual: bool = False,
 ) -> TruckVisit:
     """Check a truck in: validate everything, then accept it (units in, yard positions planned)
-    or refuse it with every reason found. Either way the decision is recorded."""
+    or refuse it with every reason found. Either way the decision is recorded, with who made it
+    (``manual``: a clerk typed the data in; a lane without OCR counts as manual too). An accepted
+    truck that brings boxes writes one CODECO gate-in report per line."""
     at = at or timezone.now()
     plate = truck_plate.strip().upper()
     _lane(lane, terminal, LaneDirection.IN)
@@ -733,6 +836,7 @@ def truck_visit_gate_in(
         status=TruckVisitStatus.ACCEPTED if accepted else TruckVisitStatus.REFUSED,
         reasons=reasons,
         gate_in_at=at,
+        decided_by=_decider(lane, manual),
         created_by=by,
     )
     try:
@@ -757,6 +861,7 @@ def truck_visit_gate_in(
             seals=[str(s)[:20] for s in item.get("seals") or []],
             damage_codes=[str(d)[:10] for d in item.get("damage_codes") or []],
             reasons=item_reasons,
+            decided_by=visit.decided_by,
         )
         if accepted:
             tx.unit = _admit(advice=advice, plate=plate, by=by)
@@ -772,11 +877,13 @@ def truck_visit_gate_in(
         appointment.status = AppointmentStatus.CHECKED_IN
         appointment.checked_in_at = at
         appointment.save(update_fields=["status", "checked_in_at", "updated_at"])
+    if accepted:
+        _codeco_record(visit=visit, direction=GateDirection.GATE_IN, at=at)
     event_record(
         terminal_id=terminal.pk,
         topic="gate",
         type="truck.gate_in" if accepted else "truck.refused",
-        payload=_visit_payload(visit) | _actor(by),
+        payload=_visit_payload(visit, [number[:16] for _, number, _, _ in checked]) | _actor(by),
         line_id=line_id,
     )
     return visit
@@ -830,11 +937,17 @@ def _admit(*, advice: PreAdvice, plate: str, by: User | None) -> ContainerVisit:
 
 @transaction.atomic
 def truck_visit_gate_out(
-    *, visit: TruckVisit, lane: GateLane, by: User | None = None, at: dt.datetime | None = None
+    *,
+    visit: TruckVisit,
+    lane: GateLane,
+    by: User | None = None,
+    at: dt.datetime | None = None,
+    manual: bool = False,
 ) -> TruckVisit:
     """Let a truck out: every box it takes passes the holds engine's gate-out check (409
     ``gate_out_blocked`` listing every hold, nothing changed), leaves the yard and departs; the
-    EIR number and the turn time are recorded."""
+    EIR number, the turn time and who decided are recorded, and one CODECO gate-out report per
+    line for the boxes it takes."""
     from tos.core.services import unit_transition
     from yard import services as yard_services
 
@@ -883,7 +996,9 @@ def truck_visit_gate_out(
     visit.gate_out_at = max(at, visit.gate_in_at)
     visit.turn_time_s = int((visit.gate_out_at - visit.gate_in_at).total_seconds())
     visit.eir_number = f"EIR{visit.pk:08d}"
+    visit.out_decided_by = _decider(lane, manual)
     visit.save()
+    _codeco_record(visit=visit, direction=GateDirection.GATE_OUT, at=visit.gate_out_at)
     event_record(
         terminal_id=visit.terminal_id,
         topic="gate",
@@ -892,3 +1007,239 @@ def truck_visit_gate_out(
         line_id=None,
     )
     return visit
+
+
+# --- COPARN: container announcements become pre-advices ----------------------------------------
+
+
+#: How much of a COPARN the gate accepts (the same order as an EDI upload elsewhere).
+COPARN_MAX_BYTES = 4 * 1024 * 1024
+
+
+def _coparn_transaction_type(kind: str, line: Any) -> str | None:
+    """COPARN acceptance orders announce boxes to be delivered to the terminal (full: export
+    drop-off, empty: empty return); release orders announce boxes to be picked up."""
+    if kind == "acceptance_order":
+        return (
+            TransactionType.EMPTY_RETURN if line.full is False else TransactionType.DROP_OFF_EXPORT
+        )
+    if kind == "release_order":
+        if line.full is False:
+            return TransactionType.EMPTY_PICK_UP
+        return TransactionType.PICK_UP_IMPORT
+    return None
+
+
+def _coparn_fields(x: Any, booking: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "iso_type": x.size_type if len(x.size_type or "") == 4 else "",
+        "booking_ref": (x.booking or booking)[:35],
+        "release_ref": (x.release_reference or "")[:35],
+        "seals": [s[:20] for s in x.seals][:10],
+    }
+    vgm = x.vgm_kg or x.gross_kg
+    if vgm is not None and 1000 <= vgm <= 80000:
+        fields["vgm_kg"] = int(vgm.to_integral_value())
+    if x.dangerous_goods:
+        dg = x.dangerous_goods[0]
+        fields |= {
+            "imdg_class": (dg.imdg_class or "")[:4],
+            "un_number": (dg.un_number or "")[:4],
+            "is_dangerous": True,
+        }
+    if x.temperature_c is not None and Decimal(-70) <= x.temperature_c <= Decimal(40):
+        fields["reefer_setpoint_c"] = x.temperature_c.quantize(Decimal("0.1"))
+    return fields
+
+
+def _pre_advice_update(*, advice: PreAdvice, fields: dict[str, Any], by: User) -> list[str]:
+    """Apply a newer announcement to an open pre-advice; the names of the fields that changed."""
+    changed = [k for k, v in fields.items() if v not in ("", None, []) and getattr(advice, k) != v]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(advice, name, fields[name])
+    advice.save(update_fields=changed)
+    event_record(
+        terminal_id=advice.terminal_id,
+        topic="gate",
+        type="pre_advice.updated",
+        payload={"id": advice.pk, "container": advice.container_number, "fields": changed}
+        | _actor(by),
+        line_id=advice.line_id,
+    )
+    return changed
+
+
+def coparn_receive(
+    *,
+    terminal: Terminal,
+    data: bytes,
+    by: User,
+    line: Organisation | None = None,
+    filename: str = "",
+) -> tuple[Any, bool]:
+    """Read a COPARN and turn each announced container into a pre-advice, or update the open
+    pre-advice it already has. Returns ``(upload, replayed)``.
+
+    * A file with errors (the EDI validation report) answers 422 ``edi_invalid`` and changes
+      nothing; the same content again answers the first upload (``replayed``).
+    * The line is the file's carrier (NAD+CF/CA) or ``line``; an agent may only announce for
+      its own lines (403 ``edi_foreign_lines``).
+    * A container that cannot be pre-advised (bad number, a pick-up of a box that is not here, a
+      drop-off without booking …) is noted with the refusal's code and message; the others are
+      still taken. Each container is its own savepoint: no half-written pre-advice.
+    """
+    import hashlib
+
+    from gate.edi import coparn_read
+    from gate.models import CoparnUpload
+    from tos import edi
+
+    if len(data) > COPARN_MAX_BYTES:
+        raise ApplicationError(
+            "edi_too_large",
+            f"The file has {len(data)} bytes; at most {COPARN_MAX_BYTES} are accepted.",
+            details={"file": [f"At most {COPARN_MAX_BYTES} bytes."]},
+            status=413,
+        )
+    fp = edi.fingerprint(data, max_bytes=COPARN_MAX_BYTES)
+    digest = fp.content_sha256 or hashlib.sha256(data).hexdigest()
+    first = CoparnUpload.objects.filter(terminal=terminal, content_sha256=digest).first()
+    if first is not None:
+        if not (by.is_terminal_staff or first.uploaded_by_id == by.pk):
+            raise ApplicationError(
+                "edi_already_received",
+                "This file was already received from someone else.",
+                details={"file": ["Already received."]},
+                status=409,
+            )
+        return first, True
+    parsed, report = coparn_read(data)
+    if not report.ok or not parsed.lines:
+        if report.ok:
+            message = "The COPARN announces no container; nothing was changed."
+        else:
+            message = f"The COPARN has {len(report.errors)} error(s); nothing was changed."
+        raise ApplicationError(
+            "edi_invalid", message, details={"report": report.as_dict()}, status=422
+        )
+    carrier = parsed.carrier or next((x.operator for x in parsed.lines if x.operator), "")
+    if carrier:
+        found = Organisation.objects.filter(code=carrier.upper(), kind=OrganisationKind.LINE)
+        file_line = found.first()
+        if file_line is None:
+            _refuse("invalid_line", f"The file's carrier {carrier[:6]!r} is no line here.", "line")
+        if line is not None and line.pk != file_line.pk:
+            _refuse(
+                "edi_line_mismatch",
+                f"The file is from carrier {file_line.code}, not {line.code}.",
+                "line",
+            )
+        line = file_line
+    if line is None:
+        _refuse("validation_error", "The file names no carrier (NAD+CF); say which line.", "line")
+    if not by.is_terminal_staff and line.pk not in user_line_ids(by):
+        raise ApplicationError(
+            "edi_foreign_lines",
+            f"You do not act for line {line.code}.",
+            details={"line": [line.code]},
+            status=403,
+        )
+    created: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    try:
+        with transaction.atomic():
+            _lock_terminal_events(terminal.pk)
+            upload = CoparnUpload.objects.create(
+                terminal=terminal,
+                uploaded_by=by,
+                filename=filename[:200],
+                content_sha256=digest,
+                kind=parsed.kind,
+                line=line,
+                report=report.as_dict(),
+            )
+            for x in parsed.lines:
+                ttype = _coparn_transaction_type(parsed.kind, x)
+                if ttype is None:
+                    notes.append(
+                        {
+                            "container": x.container,
+                            "code": "unknown_kind",
+                            "message": f"BGM {parsed.document_code!r} is not an acceptance or "
+                            "release order.",
+                        }
+                    )
+                    continue
+                fields = _coparn_fields(x, parsed.booking)
+                open_advice = (
+                    PreAdvice.objects.select_for_update()
+                    .filter(terminal=terminal, container_number=x.container, status="open")
+                    .first()
+                )
+                try:
+                    with transaction.atomic():
+                        if open_advice is not None:
+                            if open_advice.line_id != line.pk:
+                                _refuse(
+                                    "invalid_line",
+                                    f"{x.container} is pre-advised for another line.",
+                                    "container_number",
+                                    status=409,
+                                )
+                            if open_advice.transaction_type != ttype:
+                                _refuse(
+                                    "transaction_mismatch",
+                                    f"{x.container} is pre-advised for "
+                                    f"{open_advice.transaction_type}, the file says {ttype}.",
+                                    "container_number",
+                                    status=409,
+                                )
+                            changed = _pre_advice_update(advice=open_advice, fields=fields, by=by)
+                            updated.append(
+                                {"container": x.container, "id": open_advice.pk, "fields": changed}
+                            )
+                        else:
+                            advice, pending = pre_advice_create(
+                                terminal=terminal,
+                                transaction_type=ttype,
+                                container_number=x.container,
+                                line=line,
+                                by=by,
+                                **fields,
+                            )
+                            created.append(
+                                {
+                                    "container": advice.container_number,
+                                    "id": advice.pk,
+                                    "transaction_type": ttype,
+                                    "pending": pending,
+                                }
+                            )
+                except ApplicationError as exc:
+                    notes.append(
+                        {"container": x.container, "code": exc.code, "message": exc.message}
+                    )
+            upload.result = {"created": created, "updated": updated, "notes": notes}
+            upload.save(update_fields=["result"])
+            event_record(
+                terminal_id=terminal.pk,
+                topic="gate",
+                type="coparn.received",
+                payload={
+                    "upload": upload.pk,
+                    "created": len(created),
+                    "updated": len(updated),
+                    "notes": len(notes),
+                }
+                | _actor(by),
+                line_id=line.pk,
+            )
+    except IntegrityError:
+        first = CoparnUpload.objects.filter(terminal=terminal, content_sha256=digest).first()
+        if first is None:
+            raise
+        return first, True
+    return upload, False

@@ -6,7 +6,15 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from gate.choices import TransactionType
-from gate.models import Appointment, AppointmentSlot, GateTransaction, PreAdvice, TruckVisit
+from gate.models import (
+    Appointment,
+    AppointmentSlot,
+    CodecoMessage,
+    CoparnUpload,
+    GateTransaction,
+    PreAdvice,
+    TruckVisit,
+)
 from gate.services import checkin_window
 
 PK = {"min_value": 1, "max_value": 2**31 - 1}
@@ -175,10 +183,16 @@ class GateInSerializer(serializers.Serializer):
     )
     appointment = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
     containers = GateInContainerSerializer(many=True, allow_empty=True, max_length=2)
+    manual = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="True when a gate clerk typed the data in (not the OCR portal or a system).",
+    )
 
 
 class GateOutSerializer(serializers.Serializer):
     lane = serializers.CharField(max_length=20)
+    manual = serializers.BooleanField(required=False, default=False)
 
 
 class GateTransactionSerializer(serializers.ModelSerializer):
@@ -194,6 +208,7 @@ class GateTransactionSerializer(serializers.ModelSerializer):
             "seals",
             "damage_codes",
             "reasons",
+            "decided_by",
             "position_status",
             "yard_position",
             "yard_move",
@@ -230,5 +245,52 @@ class TruckVisitSerializer(serializers.ModelSerializer):
             "gate_out_at",
             "turn_time_s",
             "eir_number",
+            "decided_by",
+            "out_decided_by",
             "transactions",
         ]
+
+
+class CodecoSerializer(serializers.ModelSerializer):
+    line = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = CodecoMessage
+        fields = [
+            "id",
+            "reference",
+            "line",
+            "visit",
+            "direction",
+            "containers",
+            "created_at",
+            "message",
+        ]
+
+
+class CoparnUploadSerializer(serializers.ModelSerializer):
+    line = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    uploaded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    replayed = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CoparnUpload
+        fields = [
+            "id",
+            "uploaded_at",
+            "uploaded_by",
+            "filename",
+            "kind",
+            "line",
+            "report",
+            "result",
+            "replayed",
+        ]
+
+    def get_replayed(self, obj: CoparnUpload) -> bool:
+        return bool(self.context.get("replayed", False))
+
+
+class CoparnInputSerializer(serializers.Serializer):
+    file = serializers.FileField(required=False)
+    line = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")

@@ -10,6 +10,8 @@ router.register("gate/slots", views.SlotViewSet, basename="gateslot")
 router.register("gate/appointments", views.AppointmentViewSet, basename="gateappointment")
 router.register("gate/pre-advices", views.PreAdviceViewSet, basename="gatepreadvice")
 router.register("gate/truck-visits", views.TruckVisitViewSet, basename="gatetruckvisit")
+router.register("gate/codeco", views.CodecoViewSet, basename="gatecodeco")
+router.register("gate/coparn", views.CoparnViewSet, basename="gatecoparn")
 
 urlpatterns = [
     # The EIR PDF also without the trailing slash, so that the saved file ends in ".pdf".

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, permissions, status
+from rest_framework import mixins, parsers, permissions, status
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer, StaticHTMLRenderer
 from rest_framework.response import Response
@@ -22,10 +22,18 @@ from rest_framework.response import Response
 from gate import selectors, services
 from gate.api import serializers as s
 from gate.eir import eir_pdf
-from gate.filters import AppointmentFilter, PreAdviceFilter, SlotFilter, TruckVisitFilter
+from gate.filters import (
+    AppointmentFilter,
+    CodecoFilter,
+    PreAdviceFilter,
+    SlotFilter,
+    TruckVisitFilter,
+)
 from gate.models import (
     Appointment,
     AppointmentSlot,
+    CodecoMessage,
+    CoparnUpload,
     GateLane,
     GateTransaction,
     PreAdvice,
@@ -78,6 +86,20 @@ class PdfRenderer(BaseRenderer):
 
     media_type = "application/pdf"
     format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: Any = None, renderer_context: Any = None):
+        if isinstance(data, bytes):
+            return data
+        return JSONRenderer().render(data)
+
+
+class EdifactRenderer(BaseRenderer):
+    """``application/edifact`` downloads; an error body is still JSON bytes."""
+
+    media_type = "application/edifact"
+    format = "edi"
     charset = None
     render_style = "binary"
 
@@ -292,6 +314,7 @@ class TruckVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GateVi
             driver_licence=v["driver_licence"],
             appointment_ref=v["appointment"],
             containers=v["containers"],
+            manual=v["manual"],
             by=request.user,
         )
         body = s.TruckVisitSerializer(self.scoped_queryset().get(pk=visit.pk)).data
@@ -306,7 +329,10 @@ class TruckVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GateVi
         data = s.GateOutSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.truck_visit_gate_out(
-            visit=visit, lane=self._lane(request, data.validated_data["lane"]), by=request.user
+            visit=visit,
+            lane=self._lane(request, data.validated_data["lane"]),
+            manual=data.validated_data["manual"],
+            by=request.user,
         )
         return Response(s.TruckVisitSerializer(self.scoped_queryset().get(pk=pk)).data)
 
@@ -349,3 +375,87 @@ class TruckVisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GateVi
         response = HttpResponse(body, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
         return response
+
+
+class CodecoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GateViewSet):
+    """CODECO gate-in (BGM 34) and gate-out (BGM 36) reports the terminal wrote, one per truck
+    visit and line. A line or its agent sees only its own lines' messages (others' are 404).
+    Poll with ``?since=<ISO time>`` or ``?after_id=<last id>``; ``edi`` downloads one message as
+    an EDIFACT file."""
+
+    queryset = CodecoMessage.objects.none()
+    serializer_class = s.CodecoSerializer
+    filterset_class = CodecoFilter
+    ordering = ["id"]
+    ordering_fields = ["id", "created_at"]
+
+    def scoped_queryset(self):
+        return selectors.codeco_visible_to(self.request.user)
+
+    @extend_schema(
+        responses={(200, "application/edifact"): OpenApiResponse(response=OpenApiTypes.STR)}
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, EdifactRenderer])
+    def edi(self, request: Any, pk: str | None = None) -> HttpResponse:
+        """The message as an EDIFACT file (``<reference>.edi``)."""
+        message = self.get_object()
+        response = HttpResponse(message.message.encode("latin-1", "replace"))
+        response["Content-Type"] = "application/edifact"
+        response["Content-Disposition"] = f'attachment; filename="{message.reference}.edi"'
+        return response
+
+
+class RawEdifactParser(parsers.BaseParser):
+    """A COPARN sent as the request body itself."""
+
+    media_type = "*/*"
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> bytes:
+        return stream.read(services.COPARN_MAX_BYTES + 1)
+
+
+class CoparnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GateViewSet):
+    """COPARN container announcements: ``POST`` a file (multipart field ``file``, or the file as
+    the body); each announced container becomes a pre-advice or updates its open one. 201 with
+    the EDI validation report and what was created, updated or refused per container; 200 with
+    the first upload when the same content comes again; 422 ``edi_invalid`` (report in
+    ``details.report``) when the file has errors, and nothing changes."""
+
+    queryset = CoparnUpload.objects.none()
+    serializer_class = s.CoparnUploadSerializer
+    permission_classes = [MayBook]
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser, RawEdifactParser]
+    ordering = ["-uploaded_at", "-id"]
+
+    def scoped_queryset(self):
+        return selectors.coparn_uploads_visible_to(self.request.user)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": s.CoparnInputSerializer,
+            "application/edifact": OpenApiTypes.BINARY,
+        },
+        responses={201: s.CoparnUploadSerializer, 200: s.CoparnUploadSerializer},
+    )
+    def create(self, request: Any) -> Response:
+        if isinstance(request.data, bytes):
+            data, filename, line_code = request.data, "", request.query_params.get("line", "")
+        else:
+            form = s.CoparnInputSerializer(data=request.data)
+            form.is_valid(raise_exception=True)
+            upload = form.validated_data.get("file")
+            if upload is None:
+                raise _invalid("file", "Send the COPARN: multipart field 'file', or as the body.")
+            data, filename = upload.read(services.COPARN_MAX_BYTES + 1), upload.name or ""
+            line_code = form.validated_data["line"]
+        if not data:
+            raise _invalid("file", "The file is empty.")
+        upload, replayed = services.coparn_receive(
+            terminal=_terminal(request),
+            data=data,
+            by=request.user,
+            line=_line(str(line_code)[:6]),
+            filename=filename,
+        )
+        body = s.CoparnUploadSerializer(upload, context={"replayed": replayed}).data
+        return Response(body, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
