@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("gate.api.urls")),
     path("api/v1/", include("stowage.api.urls")),
     path("api/v1/", include("customs.api.urls")),
+    path("api/v1/", include("operations.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
