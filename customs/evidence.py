@@ -85,7 +85,8 @@ def _history(
     return [r for r in rows if r.inspections]
 
 
-def _reading_evidence(readings: list[SensorReading]) -> dict[str, list[Any]]:
+def reading_evidence(readings: list[SensorReading]) -> dict[str, list[Any]]:
+    """The readings as the risk module's evidence lists, keyed like :class:`risk.Evidence`."""
     out: dict[str, list[Any]] = {
         "radiation": [],
         "composition": [],
@@ -170,7 +171,7 @@ def evidence_for(
     windows = tuple(
         cases.filter(scheduled_from__isnull=False).values_list("scheduled_from", "scheduled_until")
     )
-    parts = _reading_evidence(readings)
+    parts = reading_evidence(readings)
     observed = next(
         (e.seal_number for e in reversed(parts["seal_events"]) if e.seal_number),
         None,

@@ -14,6 +14,7 @@ medium or high score opens (or re-ranks) an inspection case, holding the unit if
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
@@ -35,7 +36,7 @@ from customs.choices import (
     RiskLevel,
     SensorKind,
 )
-from customs.evidence import evidence_for
+from customs.evidence import evidence_for, reading_evidence
 from customs.models import (
     BulkLot,
     Decision,
@@ -531,7 +532,7 @@ def inspection_decide(
     reason = _clean_reason(reason)
     _lock_terminal_events(case.terminal_id)
     case = (
-        InspectionCase.objects.select_for_update()
+        InspectionCase.objects.select_for_update(of=("self",))
         .select_related("unit__container", "lot", "declaration", "assessment")
         .get(pk=case.pk)
     )
@@ -647,7 +648,11 @@ def assessment_run(
     terminal_id = unit.terminal_id if unit else lot.terminal_id
     _lock_terminal_events(terminal_id)
     if lot is not None:
-        lot = BulkLot.objects.select_for_update().select_related("declaration").get(pk=lot.pk)
+        lot = (
+            BulkLot.objects.select_for_update(of=("self",))
+            .select_related("declaration")
+            .get(pk=lot.pk)
+        )
     declaration = _subject_declaration(unit, lot)
     result = risk.assess(evidence_for(unit=unit, lot=lot, declaration=declaration))
     assessment = RiskAssessment.objects.create(
@@ -761,6 +766,16 @@ def reading_payload(reading: SensorReading) -> dict[str, Any]:
     } | _subject(reading.unit, reading.lot)
 
 
+def reading_verdict(evidence: risk.Evidence, reading: SensorReading) -> risk.ModelResult:
+    """The verdict of the reading's own model on that reading alone (with the subject's
+    declaration, history and scheduled inspections): a reading alarms when it would trigger
+    its model by itself, so an expected door opening is no alarm even on a box whose earlier
+    opening was."""
+    only = reading_evidence([reading])
+    alone = dataclasses.replace(evidence, **only)
+    return risk.MODEL_FUNCTIONS[MODEL_OF_KIND[reading.kind]](alone)
+
+
 def _same_reading(existing: SensorReading, item: dict[str, Any]) -> bool:
     unit, lot = item.get("unit"), item.get("lot")
     return (
@@ -836,18 +851,24 @@ def readings_ingest(
     for reading in fresh:
         key = ("unit", reading.unit_id) if reading.unit_id else ("lot", reading.lot_id)
         subjects.setdefault(key, reading.unit or reading.lot)
-    triggered: dict[tuple[str, int], dict[str, list[str]]] = {}
     for key, subject in subjects.items():
-        assessment = (
-            assessment_run(unit=subject) if key[0] == "unit" else assessment_run(lot=subject)
-        )
-        triggered[key] = {m["model"]: m["reasons"] for m in assessment.results if m["triggered"]}
+        if key[0] == "unit":
+            assessment_run(unit=subject)
+        else:
+            assessment_run(lot=subject)
+    evidence: dict[tuple[str, int], risk.Evidence] = {}
     for reading in fresh:
         key = ("unit", reading.unit_id) if reading.unit_id else ("lot", reading.lot_id)
-        reasons = triggered[key].get(MODEL_OF_KIND[reading.kind])
-        if reasons:
+        if key not in evidence:
+            evidence[key] = evidence_for(
+                unit=reading.unit,
+                lot=reading.lot,
+                declaration=_subject_declaration(reading.unit, reading.lot),
+            )
+        verdict = reading_verdict(evidence[key], reading)
+        if verdict.triggered:
             reading.alarm = True
-            reading.alarm_reason = "; ".join(reasons)[:300]
+            reading.alarm_reason = "; ".join(verdict.reasons)[:300]
             reading.save(update_fields=["alarm", "alarm_reason"])
         _emit(terminal.pk, "customs.reading", reading_payload(reading))
         if reading.alarm:

@@ -13,19 +13,23 @@ from customs.models import BulkLot, Decision, Declaration, InspectionCase, Senso
 from customs.payloads import StrictSerializer
 from customs.services import case_payload
 
-CONTAINER = serializers.RegexField(
-    r"^[A-Za-z]{4}[0-9]{7}$", max_length=11, error_messages={"invalid": "An ISO 6346 number."}
-)
-REFERENCE = serializers.RegexField(
-    r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,34}$",
-    max_length=35,
-    error_messages={"invalid": "1 to 35 letters, digits or / . _ -."},
-)
-TEXT_ID = serializers.RegexField(
-    r"^[A-Za-z0-9][A-Za-z0-9:/._-]{0,63}$",
-    max_length=64,
-    error_messages={"invalid": "Letters, digits and : / . _ - (1 to 64)."},
-)
+
+def CONTAINER(**kwargs: Any) -> serializers.RegexField:  # noqa: N802 - reads like a field
+    return serializers.RegexField(
+        r"^[A-Za-z]{4}[0-9]{7}$",
+        max_length=11,
+        error_messages={"invalid": "An ISO 6346 number."},
+        **kwargs,
+    )
+
+
+def REFERENCE(**kwargs: Any) -> serializers.RegexField:  # noqa: N802
+    return serializers.RegexField(
+        r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,34}$",
+        max_length=35,
+        error_messages={"invalid": "1 to 35 letters, digits or / . _ -."},
+        **kwargs,
+    )
 
 
 class DeclarationSerializer(serializers.ModelSerializer):
@@ -84,7 +88,7 @@ class DeclarationStatusSerializer(DeclarationSerializer):
 
 
 class DeclarationLodgeSerializer(StrictSerializer):
-    reference = REFERENCE
+    reference = REFERENCE()
     kind = serializers.ChoiceField(choices=DeclarationKind.choices)
     declarant = serializers.CharField(max_length=70)
     consignee = serializers.CharField(max_length=70, required=False, allow_blank=True, default="")
@@ -97,8 +101,8 @@ class DeclarationLodgeSerializer(StrictSerializer):
     declared_gross_kg = serializers.IntegerField(
         min_value=1, max_value=10**9, required=False, allow_null=True, default=None
     )
-    containers = serializers.ListField(child=CONTAINER, max_length=500, default=list)
-    lots = serializers.ListField(child=REFERENCE, max_length=50, default=list)
+    containers = serializers.ListField(child=CONTAINER(), max_length=500, default=list)
+    lots = serializers.ListField(child=REFERENCE(), max_length=50, default=list)
     two_step = serializers.BooleanField(default=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -118,7 +122,7 @@ class ReasonSerializer(StrictSerializer):
 class CustomsResponseSerializer(StrictSerializer):
     """A CUSRES-like JSON customs response about one declaration."""
 
-    reference = REFERENCE
+    reference = REFERENCE()
     action = serializers.ChoiceField(
         choices=[DecisionAction.RELEASE, DecisionAction.HOLD, DecisionAction.EXAMINE]
     )
@@ -147,7 +151,11 @@ class ReadingInSerializer(StrictSerializer):
         max_length=40,
         error_messages={"invalid": "Letters, digits and : / . _ - (1 to 40)."},
     )
-    external_id = TEXT_ID
+    external_id = serializers.RegexField(
+        r"^[A-Za-z0-9][A-Za-z0-9:/._-]{0,63}$",
+        max_length=64,
+        error_messages={"invalid": "Letters, digits and : / . _ - (1 to 64)."},
+    )
     taken_at = serializers.DateTimeField()
     payload = serializers.JSONField()
 
@@ -208,7 +216,7 @@ class LotSerializer(serializers.ModelSerializer):
 
 
 class LotCreateSerializer(StrictSerializer):
-    reference = REFERENCE
+    reference = REFERENCE()
     vessel_visit = serializers.CharField(max_length=32)
     commodity = serializers.CharField(max_length=60)
     declared_tonnage = serializers.DecimalField(
