@@ -342,6 +342,29 @@ class RiskConfig:
     # x-ray
     xray_threshold: float = 0.5
 
+    def __post_init__(self) -> None:
+        """Refuse a configuration the models cannot work with, naming the field."""
+        if not 0 <= self.release_below <= self.inspect_from <= 100:
+            raise ValueError("release_below and inspect_from: need 0 <= release <= inspect <= 100")
+        if not 0 < self.trigger_score < 100:
+            raise ValueError("trigger_score: must be between 0 and 100 (exclusive)")
+        if not 0 <= self.critical_floor <= 100:
+            raise ValueError("critical_floor: must be within 0..100")
+        for name in (
+            "gamma_alarm_sigma",
+            "neutron_alarm_sigma",
+            "history_trigger_rate",
+            "xray_threshold",
+            "composition_window_factor",
+        ):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name}: must be greater than 0")
+        if not 0 <= self.history_prior_rate <= 1 or self.history_prior_strength < 0:
+            raise ValueError("history_prior_rate/strength: rate within 0..1, strength >= 0")
+        for model, weight in self.weights.items():
+            if not 0 <= weight <= 1:
+                raise ValueError(f"weights[{model!r}]: must be within 0..1")
+
 
 DEFAULT = RiskConfig()
 
@@ -1230,7 +1253,8 @@ def history_rate(entry: PartyHistory, config: RiskConfig = DEFAULT) -> float:
     inspections = max(0, entry.inspections)
     extra = (config.seizure_weight - 1.0) * max(0, entry.seizures)
     hits = min(float(inspections), max(0, entry.findings) + extra)
-    return (hits + a) / (inspections + a + b)
+    total = inspections + a + b
+    return (hits + a) / total if total > 0 else 0.0
 
 
 def model_history(evidence: Evidence, config: RiskConfig = DEFAULT) -> ModelResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -629,3 +630,18 @@ def test_a_class_below_the_trigger_score_says_so():
         "Foreign objects: rock seen in 2 frames (best confidence 0.7, combined 0.91, class "
         "severity 35), below the trigger score 40.",
     )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"release_below": 70}, "release_below and inspect_from"),
+        ({"trigger_score": 0}, "trigger_score"),
+        ({"gamma_alarm_sigma": 0}, "gamma_alarm_sigma"),
+        ({"weights": {"radiation": 1.5}}, "weights['radiation']"),
+        ({"history_prior_rate": 2}, "history_prior_rate/strength"),
+    ],
+)
+def test_a_configuration_the_models_cannot_use_is_refused_naming_the_field(changes, field):
+    with pytest.raises(ValueError, match=f"^{re.escape(field)}:"):
+        dataclasses.replace(risk.DEFAULT, **changes)
