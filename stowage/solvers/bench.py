@@ -1,0 +1,188 @@
+"""Benchmark command for the stowage slot planner (DESIGN.md §7)::
+
+    python -m stowage.solvers.bench \\
+        --set ../shared/benchmarks/stowage/slot_planning_delgado_parreno --time-limit 10 \\
+        [--match GLOB] [--limit N] [--solutions DIR] [--workers 2]
+
+prints ``instance,objective,bound,best_known,gap_pct,seconds,status`` per instance in file-name
+order (all ``*.txt`` under the set's ``instances/`` folder, or under ``--set`` itself) and a
+final ``#`` summary line; before it, one ``#`` line per family (Delgado ``Instance_*``, Parreño
+``*slotPlanning*``) with instances, optimal count and share, mean and max gap and seconds.
+``--match`` keeps the instances whose name matches a shell pattern (``Instance_*``). The set has
+no ``best_known.csv``: ``best_known`` stays empty and ``gap_pct`` is measured against the
+solver's own lower bound.
+
+Every plan is replayed by the independent checker :func:`stowage.solvers.slot_check.check_plan`;
+a plan that breaks a rule, or whose recomputed objective differs from the solver's, is reported
+with status ``error``. With ``--solutions DIR`` each instance's plan goes to
+``DIR/<instance>.json``::
+
+    {"problem": "slot", "instance": "Instance_1_11_0_3_24_1_8_1", "status": "optimal",
+     "objective": 30, "bound": 30,
+     "components": {"overstow": 0, "pods": 0, "stacks": 3, "reefer": 0, "rollout": 0},
+     "placements": [{"container": 0, "stack": 2, "cell": 1, "for": 1, "position": "aft"}, ...],
+     "rolled_out": [],
+     "check": {"ok": true, "violations": []}}
+
+``container`` is the 0-based line of the container in ``#CONTAINERS_TOLOAD``; ``stack`` and
+``cell`` are 1-based in the file's order (cells bottom to top, as for the loaded containers);
+``for`` is the file's code: ``1`` aft 20' slot, ``-1`` fore 20' slot, ``0`` the whole cell for a
+40'. ``components`` count overstowing containers, ports beyond the first per stack, used stacks,
+non-reefers on plugs and rolled-out containers; the objective weighs them 100/20/10/5/1000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import fnmatch
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from tos.benchmarks import HEADER, gap_pct, number, select
+
+from stowage.solvers import slot
+from stowage.solvers.delgado import POSITION_FILE, instance_files, read_instance
+from stowage.solvers.slot_check import check_plan
+
+FAMILIES = {"Delgado": "Instance_*", "Parreno": "*slotPlanning*"}
+
+
+def plan_json(result: slot.Result) -> dict:
+    """The decisions of ``result`` in the documented JSON shape (without ``check``)."""
+    return {
+        "placements": [
+            {
+                "container": index,
+                "stack": stack + 1,
+                "cell": tier + 1,
+                "for": POSITION_FILE[position],
+                "position": position,
+            }
+            for index, (stack, tier, position) in sorted(result.assignment.items())
+        ],
+        "rolled_out": list(result.rolled_out),
+    }
+
+
+def run(
+    set_dir: Path,
+    *,
+    time_limit: float,
+    limit: int | None = None,
+    match: str | None = None,
+    solutions: Path | None = None,
+    workers: int = 2,
+    out=sys.stdout,
+) -> list[dict]:
+    """Solve, check and print every selected instance of ``set_dir``."""
+    files = select(instance_files(set_dir), lambda path: path.stem, match=match, limit=limit)
+    if solutions:
+        solutions.mkdir(parents=True, exist_ok=True)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(HEADER)
+    rows = []
+    started = time.monotonic()
+    for path in files:
+        name = path.stem
+        solution: dict = {"problem": "slot", "instance": name}
+        try:
+            instance = read_instance(path)
+            result = slot.solve(instance, time_limit=time_limit, workers=workers)
+        except Exception as exc:  # a crash is a benchmark row, not the end
+            result = slot.Result("error", None, None, 0.0)
+            solution["error"] = repr(exc)
+            instance = None
+        status, objective, bound = result.status, result.objective, result.bound
+        solution.update(
+            status=status, objective=objective, bound=bound, components=result.components
+        )
+        if objective is not None and instance is not None:
+            solution.update(plan_json(result))
+            report = check_plan(instance, solution)
+            solution["check"] = {
+                "ok": report.ok,
+                "violations": report.violations,
+                "objective": report.objective,
+            }
+            if not report.ok or report.objective != objective:
+                status = solution["status"] = "error"
+        if solutions:
+            (solutions / f"{name}.json").write_text(json.dumps(solution, indent=1))
+        row = {
+            "instance": name,
+            "objective": objective,
+            "bound": bound,
+            "gap_pct": "0.00"
+            if objective is not None and objective == bound
+            else gap_pct(objective, bound),
+            "seconds": result.seconds,
+            "status": status,
+        }
+        rows.append(row)
+        writer.writerow(
+            [
+                name,
+                number(objective),
+                number(bound),
+                "",
+                row["gap_pct"],
+                f"{result.seconds:.2f}",
+                status,
+            ]
+        )
+        out.flush()
+    for family, pattern in FAMILIES.items():
+        group = [r for r in rows if fnmatch.fnmatch(r["instance"], pattern)]
+        if group:
+            out.write(f"# {family}: {_summary(group)}\n")
+    out.write(
+        f"# instances={len(rows)} solved="
+        f"{sum(1 for r in rows if r['objective'] is not None and r['status'] != 'error')} "
+        f"{_summary(rows)} total_seconds={time.monotonic() - started:.1f} "
+        f"time_limit={time_limit:g}\n"
+    )
+    return rows
+
+
+def _summary(rows: list[dict]) -> str:
+    gaps = [float(r["gap_pct"]) for r in rows if r["gap_pct"] not in ("", None)]
+    optimal = sum(1 for r in rows if r["status"] == "optimal")
+    seconds = [r["seconds"] for r in rows]
+    return (
+        f"instances={len(rows)} optimal={optimal} "
+        f"optimal_pct={100 * optimal / len(rows):.1f} "
+        f"errors={sum(1 for r in rows if r['status'] == 'error')} "
+        f"mean_gap_pct={statistics.mean(gaps) if gaps else 0:.2f} "
+        f"max_gap_pct={max(gaps) if gaps else 0:.2f} "
+        f"mean_seconds={statistics.mean(seconds):.2f} max_seconds={max(seconds):.2f}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m stowage.solvers.bench", description=__doc__)
+    parser.add_argument("--set", type=Path, required=True, help="a benchmark set folder")
+    parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance")
+    parser.add_argument("--match", help="only instances whose name matches this pattern")
+    parser.add_argument("--limit", type=int, help="only the first N instances")
+    parser.add_argument("--solutions", type=Path, help="write DIR/<instance>.json")
+    parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers")
+    args = parser.parse_args(argv)
+    if not args.set.is_dir():
+        parser.error(f"--set {args.set} is not a folder")
+    run(
+        args.set,
+        time_limit=args.time_limit,
+        limit=args.limit,
+        match=args.match,
+        solutions=args.solutions,
+        workers=args.workers,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
