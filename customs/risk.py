@@ -35,7 +35,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -186,7 +186,8 @@ class Evidence:
     Sequences may be passed as lists; they are stored as tuples.
     ``scheduled_inspections`` are ``(start, end)`` windows (inclusive) in which customs or the
     terminal planned to open the container. ``observed_seal_number`` is the seal read at the
-    gate or by the quay crane camera.
+    gate or by the quay crane camera. Times may be timezone-aware or naive; naive ones are taken
+    as UTC when compared.
     """
 
     declaration: Declaration
@@ -484,8 +485,13 @@ def _invalid_reason(title: str, count: int, what: str) -> tuple[str, ...]:
     return (f"{title}: {count} {what}{'s' if count != 1 else ''} with invalid numbers ignored.",)
 
 
+def _utc(at: datetime) -> datetime:
+    """Comparable instant: a naive time (EDIFACT, some sensors) is taken as UTC."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
 def _in_window(at: datetime, windows: Iterable[tuple[datetime, datetime]]) -> bool:
-    return any(start <= at <= end for start, end in windows)
+    return any(_utc(start) <= _utc(at) <= _utc(end) for start, end in windows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1185,7 +1191,7 @@ def model_seal_door(evidence: Evidence, config: RiskConfig = DEFAULT) -> ModelRe
     Ningbo-Zhoushan smart container rule); inside a window it is the inspection itself. An
     e-seal reporting a number other than the declared one is a mismatch.
     """
-    events = sorted(evidence.seal_events, key=lambda e: e.at)
+    events = sorted(evidence.seal_events, key=lambda e: _utc(e.at))
     windows = evidence.scheduled_inspections
     declared = evidence.declaration.seal_number
     if not events:

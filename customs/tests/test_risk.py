@@ -645,3 +645,12 @@ def test_a_class_below_the_trigger_score_says_so():
 def test_a_configuration_the_models_cannot_use_is_refused_naming_the_field(changes, field):
     with pytest.raises(ValueError, match=f"^{re.escape(field)}:"):
         dataclasses.replace(risk.DEFAULT, **changes)
+
+
+def test_naive_and_aware_times_are_compared_as_utc():
+    naive_window = (datetime(2026, 11, 20, 10, 0), datetime(2026, 11, 20, 12, 0))
+    events = [SealEvent(at(150), "door_open"), SealEvent(datetime(2026, 11, 20, 9, 0), "seal_ok")]
+    result = risk.model_seal_door(
+        Evidence(declaration(), seal_events=events, scheduled_inspections=[naive_window])
+    )
+    assert (result.triggered, result.data["expected_openings"]) == (False, 1)
