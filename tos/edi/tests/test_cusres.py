@@ -447,3 +447,21 @@ def test_the_cusres_mapper_imports_no_django_model_layer_and_the_risk_models_no_
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["[]", "[]"]
+
+
+def test_indicators_and_reasons_sent_after_the_references_are_still_read():
+    text = _variant("GIS+4'", "").replace("UNT+15+R1'", "GIS+2'FTX+AAI+++late reason'UNT+15+R1'")
+    text = _variant("FTX+AAI+++Radiation alarm?: Cs-137 identified'", "", text)
+    responses, report = read_cusres(text, strict=True)
+    assert report.issues == []
+    first = responses.responses[0]
+    assert (first.action, first.reasons) == ("hold", ("late reason",))
+    assert first.statuses[0].segment == 14
+    assert first.documents[0].location == "CNNGB"
+
+
+def test_a_later_directory_version_is_read_the_same_way():
+    text = CLEAN.replace("CUSRES:D:95B:UN", "CUSRES:D:01B:UN")
+    responses, report = read_cusres(text, strict=True)
+    assert report.issues == []
+    assert responses.responses == read_cusres(CLEAN)[0].responses
