@@ -205,11 +205,12 @@ class CustomsResponse:
 
     @property
     def action(self) -> Action:
-        """The most restrictive action of the processing indicators (see :data:`PRECEDENCE`),
-        else the BGM response type's, else ``"unknown"``."""
+        """The most restrictive of the processing indicators' actions and the BGM response
+        type's (see :data:`PRECEDENCE`: a rejected or conditionally accepted message is never
+        read as a plain release), ``"unknown"`` when there is neither."""
         actions = {s.action for s in self.statuses}
-        if not actions and self.response_type in _RESPONSE_ACTIONS:
-            actions = {_RESPONSE_ACTIONS[self.response_type]}
+        if self.response_type in _RESPONSE_ACTIONS:
+            actions.add(_RESPONSE_ACTIONS[self.response_type])
         return next((a for a in PRECEDENCE if a in actions), "unknown")
 
     @property

@@ -465,3 +465,11 @@ def test_a_later_directory_version_is_read_the_same_way():
     responses, report = read_cusres(text, strict=True)
     assert report.issues == []
     assert responses.responses == read_cusres(CLEAN)[0].responses
+
+
+def test_a_rejected_message_is_never_read_as_a_release():
+    text = _variant("BGM+962+CR-0002+9+AP'", "BGM+962+CR-0002+9+RE'")
+    responses, _ = read_cusres(text, strict=True)
+    assert [r.action for r in responses.responses] == ["inspect", "rejected"]
+    text = _variant("BGM+962+CR-0002+9+AP'", "BGM+962+CR-0002+9+CA'")
+    assert read_cusres(text)[0].responses[1].action == "conditional"
