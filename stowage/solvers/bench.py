@@ -140,9 +140,9 @@ def run(
         if group:
             out.write(f"# {family}: {_summary(group)}\n")
     out.write(
-        f"# instances={len(rows)} solved="
+        f"# all: {_summary(rows)} solved="
         f"{sum(1 for r in rows if r['objective'] is not None and r['status'] != 'error')} "
-        f"{_summary(rows)} total_seconds={time.monotonic() - started:.1f} "
+        f"total_seconds={time.monotonic() - started:.1f} "
         f"time_limit={time_limit:g}\n"
     )
     return rows

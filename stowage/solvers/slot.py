@@ -421,26 +421,31 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
 
     pod_terms, used_terms = [], []
     for s in range(n_stacks):
+        # the TEU of each port rank the stack takes; it holds at most its usable cells' TEU, so
+        # the LP sees that a port (or any box) in a stack costs the stack's whole share
+        capacity = 2 * sum(1 for cell in instance.stacks[s].cells if cell.usable)
+        teu_by_rank: dict[int, list] = defaultdict(list)
+        for k, _, _, v in in_stack[s]:
+            teu_by_rank[rank_of[k]].append((length_of[k] // 20) * v)
+        fixed_ranks = {rank[c.pod] for pos, c in fixed.items() if pos[0] == s}
         present = []
         for r in range(n_ranks):
-            if any(rank[c.pod] == r for pos, c in fixed.items() if pos[0] == s):
+            if r in fixed_ranks:
                 present.append(1)
-                continue
-            vars_ = [v for k, _, _, v in in_stack[s] if rank_of[k] == r]
-            if vars_:
+            elif teu_by_rank[r]:
                 u = model.new_bool_var(f"u{s}_{r}")
-                for v in vars_:
-                    model.add_implication(v, u)
+                model.add(sum(teu_by_rank[r]) <= capacity * u)
                 present.append(u)
         if not present:
             continue
         extra = model.new_int_var(0, n_ranks, f"extra{s}")
         model.add(extra >= sum(present) - 1)
         pod_terms.append(extra)
-        if any(isinstance(u, int) for u in present):
+        if fixed_ranks:
             used_terms.append(1)
             continue
         used = model.new_bool_var(f"used{s}")
+        model.add(sum(sum(terms) for terms in teu_by_rank.values()) <= capacity * used)
         for u in present:
             model.add_implication(u, used)
         used_terms.append(used)
