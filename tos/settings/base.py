@@ -245,6 +245,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.solver_runs_reap",
         "schedule": 60.0,
     },
+    "gate-mark-no-shows": {
+        "task": "gate.appointments_mark_no_shows",
+        "schedule": 300.0,
+    },
 }
 
 # --- TOS --------------------------------------------------------------------------------------
