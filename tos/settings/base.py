@@ -193,6 +193,11 @@ SPECTACULAR_SETTINGS = {
         "BlockKindEnum": "yard.choices.BlockKind",
         "MoveKindEnum": "yard.choices.MoveKind",
         "RelocationKindEnum": [("brp", "brp"), ("premarshalling", "premarshalling")],
+        "WorkOrderKindEnum": "operations.choices.WorkOrderKind",
+        "WorkOrderStatusEnum": "operations.choices.WorkOrderStatus",
+        "EquipmentKindEnum": "operations.choices.EquipmentKind",
+        "EquipmentStateEnum": "operations.choices.EquipmentState",
+        "ProblemKindEnum": "operations.choices.ProblemKind",
     },
 }
 
