@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from operations import events
-from operations.choices import ProblemKind
+from operations.choices import EquipmentState, ProblemKind
 from operations.models import CraneQueue, Equipment, WorkOrder
 
 
@@ -122,7 +122,9 @@ class ProblemOutSerializer(serializers.Serializer):
 
 
 class EquipmentStateSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=["idle", "down", "offline"])
+    state = serializers.ChoiceField(
+        choices=EquipmentState.choices, help_text="idle (back in service), down or offline."
+    )
 
 
 class CraneQueueSerializer(serializers.ModelSerializer):
