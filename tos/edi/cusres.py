@@ -18,14 +18,15 @@ What is mapped:
   CA conditionally accepted, ...).
 * GIS (C529/7365) processing indicators: the customs decision. The UN directory leaves the
   values to national message implementation guides, so :data:`STATUS_CODES` is the table this
-  terminal agreed with its customs (numbered like the SARS CUSCAR/CUSRES guide's cargo release
-  status: 1 released, 2 stopped/detained, 3 conditional release, plus examination and document
-  codes); pass ``status_codes=`` for another administration's table. An unknown code is kept
+  terminal agreed with its customs (1 to 3 numbered like the cargo release status of the South
+  African Revenue Service's CUSCAR guide, GEI 7365: 1 goods released, 2 stopped/detained, 3
+  conditional release; 4 to 10 ours: examination, scan, documents, rejected, accepted, ...);
+  pass ``status_codes=`` for another administration's table. An unknown code is kept
   as sent with ``action="unknown"`` and reported (``STATUS_UNKNOWN``), never dropped; an unknown
   indicator outranks a release so that nothing is released on a code nobody understood.
 * DOC (SG8) with its DTM and LOC: the declaration or bill of lading the response is about.
-* EQD: container numbers (header level: "the container number that Customs wants to
-  examine"), and SG5 RFF references with their own EQDs and DTM.
+* EQD: container numbers (at header level, in the UN segment notes' words, "the container
+  number that Customs wants to examine"), and SG5 RFF references with their own EQDs and DTM.
 * DTM, LOC, NAD at header level; FTX free text (the reasons); SG1 ERP/ERC error codes.
 
 Readers never raise on bad input: ``(CustomsResponses, Report)`` as every mapper in tos.edi,
