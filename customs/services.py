@@ -314,6 +314,8 @@ def declaration_lodge(
     _emit(terminal.pk, "customs.declaration_lodged", declaration_payload(declaration))
     for unit in units:
         assessment_run(unit=unit)
+    for lot in lots:
+        assessment_run(lot=lot)
     declaration.refresh_from_db()
     return declaration
 

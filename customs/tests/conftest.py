@@ -133,7 +133,7 @@ def post_reading(officer_client):
 @pytest.fixture
 def iron_ore_lot(terminal, line_a):
     visit = VesselVisitFactory(terminal=terminal, line=line_a)
-    return services.bulk_lot_create(
+    lot = services.bulk_lot_create(
         terminal=terminal,
         reference="LOT-ORE-1",
         vessel_visit=visit,
@@ -141,3 +141,17 @@ def iron_ore_lot(terminal, line_a):
         declared_tonnage=Decimal("60000.0"),
         declared_composition={"Fe": 62.0, "SiO2": 4.5, "Al2O3": 2.3, "moisture": 8.5},
     )
+    lodge(
+        terminal,
+        [],
+        lots=[lot],
+        reference="DEC-ORE-1",
+        declarant="Vale SA",
+        consignee="Steel Works BV",
+        goods_description="iron ore fines",
+        hs_code="260111",
+        origin_country="BR",
+        declared_gross_kg=60_000_000,
+    )
+    lot.refresh_from_db()
+    return lot
