@@ -122,6 +122,9 @@ class Appointment(models.Model):
     booked_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    arrived_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the truck reported at the pre-gate and queued."
+    )
     checked_in_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     no_show_at = models.DateTimeField(null=True, blank=True)

@@ -4,8 +4,14 @@ everything of the lines it represents."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import datetime as dt
+from typing import Any
 
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from gate.choices import AppointmentStatus, TruckVisitStatus
 from gate.models import (
     Appointment,
     AppointmentSlot,
@@ -92,3 +98,84 @@ def coparn_uploads_visible_to(user: User) -> QuerySet[CoparnUpload]:
     if user_sees_all_lines(user):
         return _staff_terminal(qs, user)
     return qs.filter(uploaded_by=user)
+
+
+def truck_visit_row(v: TruckVisit, containers: list[str]) -> dict[str, Any]:
+    """A truck visit in the shape of the gate's live event payloads (``truck.*``)."""
+    return {
+        "id": v.pk,
+        "truck_plate": v.truck_plate,
+        "lane": v.lane.name,
+        "out_lane": v.out_lane.name if v.out_lane_id else None,
+        "status": v.status,
+        "reasons": [r["code"] for r in v.reasons],
+        "reason_messages": [r["message"] for r in v.reasons],
+        "containers": containers,
+        "decided_by": v.decided_by,
+        "out_decided_by": v.out_decided_by,
+        "appointment": v.appointment.reference if v.appointment_id else None,
+        "gate_in_at": v.gate_in_at.isoformat(),
+        "gate_out_at": v.gate_out_at.isoformat() if v.gate_out_at else None,
+        "turn_time_s": v.turn_time_s,
+    }
+
+
+def gate_screen_snapshot(*, terminal: Terminal) -> dict[str, Any]:
+    """Everything the live gate screen shows, with the event ``seq`` it reflects (DESIGN.md
+    §5.6): the lanes; the queue (booked appointments whose truck reported at the pre-gate);
+    every truck visit of the last 24 hours and every truck still in the terminal. The screen
+    derives the rest (who is at which lane, refusals, counters) from these and the ``gate``
+    events after ``seq``. Read in one REPEATABLE READ transaction on PostgreSQL."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        now = timezone.now()
+        seq = Terminal.objects.filter(pk=terminal.pk).values_list("event_seq", flat=True).get()
+        since = now - dt.timedelta(hours=24)
+        visits = list(
+            TruckVisit.objects.filter(terminal=terminal)
+            .filter(Q(gate_in_at__gte=since) | Q(status=TruckVisitStatus.ACCEPTED))
+            .select_related("lane", "out_lane", "appointment")
+            .order_by("gate_in_at", "pk")
+        )
+        numbers: dict[int, list[str]] = {}
+        for visit_id, number in (
+            GateTransaction.objects.filter(visit__in=[v.pk for v in visits])
+            .order_by("pk")
+            .values_list("visit_id", "container_number")
+        ):
+            numbers.setdefault(visit_id, []).append(number)
+        queue = (
+            Appointment.objects.filter(
+                terminal=terminal, status=AppointmentStatus.BOOKED, arrived_at__isnull=False
+            )
+            .select_related("slot")
+            .order_by("arrived_at", "pk")
+        )
+        return {
+            "seq": seq,
+            "generated_at": now.isoformat(),
+            "timezone": terminal.timezone,
+            "lanes": [
+                {
+                    "name": lane.name,
+                    "direction": lane.direction,
+                    "has_ocr": lane.has_ocr,
+                    "is_open": lane.is_open,
+                }
+                for lane in gate_lanes(terminal=terminal).order_by("name")
+            ],
+            "queue": [
+                {
+                    "id": a.pk,
+                    "reference": a.reference,
+                    "truck_plate": a.truck_plate,
+                    "transaction_type": a.transaction_type,
+                    "starts_at": a.slot.starts_at.isoformat(),
+                    "arrived_at": a.arrived_at.isoformat(),
+                }
+                for a in queue
+            ],
+            "visits": [truck_visit_row(v, numbers.get(v.pk, [])) for v in visits],
+        }

@@ -159,6 +159,8 @@ def _appointment_payload(a: Appointment) -> dict[str, Any]:
         "starts_at": a.slot.starts_at.isoformat(),
         "transaction_type": a.transaction_type,
         "status": a.status,
+        "truck_plate": a.truck_plate,
+        "arrived_at": a.arrived_at.isoformat() if a.arrived_at else None,
     }
 
 
@@ -243,6 +245,44 @@ def appointment_move(
     appointment.slot = slot
     appointment.save(update_fields=["slot", "updated_at"])
     _appointment_event(appointment, "appointment.moved", by)
+    return appointment
+
+
+@transaction.atomic
+def appointment_arrive(
+    *,
+    appointment: Appointment,
+    truck_plate: str = "",
+    by: User | None = None,
+    at: dt.datetime | None = None,
+) -> Appointment:
+    """The truck of ``appointment`` reported at the pre-gate (kiosk, entrance OCR or the
+    haulier's app) and queues for a lane: the gate screen shows it with its waiting time until
+    its gate-in. Only inside the check-in window (409 ``appointment_window``); reporting again
+    changes nothing."""
+    at = at or timezone.now()
+    _lock_terminal_events(appointment.terminal_id)
+    appointment = _lock_appointment(appointment)
+    if appointment.arrived_at is not None:
+        return appointment
+    opens, closes = checkin_window(appointment.slot)
+    if not (opens <= at <= closes):
+        terminal = Terminal.objects.get(pk=appointment.terminal_id)
+        _refuse(
+            "appointment_window",
+            f"Appointment {appointment.reference} may check in from {_fmt(opens, terminal)} to "
+            f"{_fmt(closes, terminal)}.",
+            "appointment",
+            status=409,
+        )
+    plate = truck_plate.strip().upper()
+    appointment.arrived_at = at
+    fields = ["arrived_at", "updated_at"]
+    if plate:
+        appointment.truck_plate = plate
+        fields.append("truck_plate")
+    appointment.save(update_fields=fields)
+    _appointment_event(appointment, "appointment.arrived", by)
     return appointment
 
 
@@ -666,24 +706,13 @@ def _allocate(unit: ContainerVisit, by: User | None) -> tuple[str, str, Any]:
 
 
 def _visit_payload(visit: TruckVisit, containers: list[str] | None = None) -> dict[str, Any]:
-    return {
-        "id": visit.pk,
-        "truck_plate": visit.truck_plate,
-        "lane": visit.lane.name,
-        "out_lane": visit.out_lane.name if visit.out_lane_id else None,
-        "status": visit.status,
-        "reasons": [r["code"] for r in visit.reasons],
-        "reason_messages": [r["message"] for r in visit.reasons],
-        "containers": containers
-        if containers is not None
-        else list(visit.transactions.order_by("pk").values_list("container_number", flat=True)),
-        "decided_by": visit.decided_by,
-        "out_decided_by": visit.out_decided_by,
-        "appointment": visit.appointment.reference if visit.appointment_id else None,
-        "gate_in_at": visit.gate_in_at.isoformat(),
-        "gate_out_at": visit.gate_out_at.isoformat() if visit.gate_out_at else None,
-        "turn_time_s": visit.turn_time_s,
-    }
+    from gate.selectors import truck_visit_row
+
+    if containers is None:
+        containers = list(
+            visit.transactions.order_by("pk").values_list("container_number", flat=True)
+        )
+    return truck_visit_row(visit, containers)
 
 
 def _decider(lane: GateLane, manual: bool) -> str:

@@ -1,4 +1,8 @@
-"""Gate pages (appointments and truck visits come with the gate issue)."""
+"""Gate pages: the live gate screen for terminal staff (``static/js/gate_screen.js``), the module
+overview (lanes and announced units) for everyone else."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
 
 from gate import selectors
 from tos.core.choices import PositionKind, UnitCategory, UnitState
@@ -46,4 +50,16 @@ def _sections(request):
     ]
 
 
-index = module_page("Gate", "Lanes and the units announced for delivery by truck.", _sections)
+overview = module_page("Gate", "Lanes and the units announced for delivery by truck.", _sections)
+
+
+@login_required
+def index(request):
+    """Terminal staff get the live gate screen: lanes, the queue, trucks in the terminal with
+    their wait and turn times, refusals and counters, following the ``gate`` events. Lines,
+    agents and hauliers get the overview."""
+    if not request.user.is_terminal_staff:
+        return overview(request)
+    terminal = terminal_for_user(request.user)
+    lanes = selectors.gate_lanes(terminal=terminal).order_by("name") if terminal else []
+    return render(request, "gate/screen.html", {"terminal": terminal, "lanes": lanes})

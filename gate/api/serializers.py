@@ -71,6 +71,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "truck_plate",
             "container_number",
             "created_at",
+            "arrived_at",
             "checked_in_at",
             "cancelled_at",
             "no_show_at",
@@ -90,6 +91,10 @@ class AppointmentBookSerializer(serializers.Serializer):
     container_number = serializers.CharField(
         max_length=11, required=False, allow_blank=True, default=""
     )
+
+
+class AppointmentArriveSerializer(serializers.Serializer):
+    truck_plate = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
 
 
 class AppointmentMoveSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ router.register("gate/codeco", views.CodecoViewSet, basename="gatecodeco")
 router.register("gate/coparn", views.CoparnViewSet, basename="gatecoparn")
 
 urlpatterns = [
+    path("gate/screen/", views.GateScreenApi.as_view(), name="gate-screen"),
     # The EIR PDF also without the trailing slash, so that the saved file ends in ".pdf".
     path(
         "gate/truck-visits/<int:pk>/eir.pdf",

@@ -39,7 +39,7 @@ from gate.models import (
     PreAdvice,
     TruckVisit,
 )
-from tos.core.api.base import IDEMPOTENCY_HEADER, IsTerminalStaff, TosViewSet
+from tos.core.api.base import IDEMPOTENCY_HEADER, IsTerminalStaff, TosAPIView, TosViewSet
 from tos.core.choices import OrganisationKind
 from tos.core.errors import ApplicationError
 from tos.core.models import Organisation
@@ -219,6 +219,19 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GateV
         data.is_valid(raise_exception=True)
         services.appointment_move(
             appointment=appointment, slot=self._slot(data.validated_data["slot"]), by=request.user
+        )
+        return Response(s.AppointmentSerializer(self.scoped_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=s.AppointmentArriveSerializer, responses=s.AppointmentSerializer)
+    @action(detail=True, methods=["post"])
+    def arrive(self, request: Any, pk: str | None = None) -> Response:
+        """The truck reported at the pre-gate and queues for a lane (inside the check-in window;
+        409 ``appointment_window`` otherwise)."""
+        appointment = self.get_object()
+        data = s.AppointmentArriveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.appointment_arrive(
+            appointment=appointment, truck_plate=data.validated_data["truck_plate"], by=request.user
         )
         return Response(s.AppointmentSerializer(self.scoped_queryset().get(pk=pk)).data)
 
@@ -459,3 +472,17 @@ class CoparnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, GateViewSe
         )
         body = s.CoparnUploadSerializer(upload, context={"replayed": replayed}).data
         return Response(body, status=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED)
+
+
+class GateScreenApi(TosAPIView):
+    """The live gate screen's snapshot: lanes, the queue at the pre-gate, the truck visits of the
+    last 24 hours and every truck in the terminal, with the event ``seq`` it reflects (apply
+    ``gate`` events after it). Terminal staff only."""
+
+    permission_classes = [IsTerminalStaff]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Any) -> Response:
+        response = Response(selectors.gate_screen_snapshot(terminal=_terminal(request)))
+        response["Cache-Control"] = "no-store"
+        return response
