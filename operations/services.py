@@ -1312,7 +1312,8 @@ def equipment_state_set(*, equipment: Equipment, state: str, by: User | None = N
             "state",
             status=409,
         )
-    equipment.state = state
+    busy = equipment.current_job_id is not None
+    equipment.state = EquipmentState.WORKING if busy else state
     _write(equipment, update_fields=["state", "updated_at"])
     events.equipment_changed(equipment=equipment)
     return equipment

@@ -17,6 +17,19 @@ from berthing.tests.factories import (
     QuayCraneFactory,
     QuayFactory,
 )
+from gate.tests.conftest import (  # noqa: F401 (the gate fixtures, for the gate hook)
+    advise_export,
+    book,
+    clerk,
+    clerk_client,
+    gate_in,
+    haulier,
+    haulier_client,
+    haulier_org,
+    lane_in,
+    make_slot,
+    new_number,
+)
 from operations.models import Equipment
 from stowage.models import PlanCell, StowagePlan
 from tos.core.choices import PositionKind, UnitCategory, UnitState

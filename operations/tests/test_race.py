@@ -152,3 +152,36 @@ def test_two_straddle_carriers_racing_for_one_planned_receival_one_wins(
     assert [(e.code, e.status) for e in losses] == [("work_order_completed", 409)]
     assert YardOccupancy.objects.filter(unit=unit).count() == 1
     assert Event.objects.filter(type="work_order.completed").count() == 1
+
+
+def test_two_carriers_asking_for_work_at_once_get_different_jobs(transactional_db, scene):
+    from yard import services as yard_services
+
+    jobs = []
+    for bay in (1, 3):
+        unit = scene.unit(state="outbound", category="import")
+        yard_services.yard_unit_place(unit=unit, block=scene.block, bay=bay, row=1, tier=1)
+        jobs.append(
+            WorkOrder.objects.create(
+                terminal=scene.terminal,
+                kind="delivery",
+                unit=unit,
+                container_number=unit.container.number,
+                source="gate",
+                from_place="yard",
+                from_block=scene.block,
+                from_bay=bay,
+                from_row=1,
+                from_tier=1,
+                to_place="truck",
+                to_truck=f"TR{bay}",
+            )
+        )
+
+    results = race([lambda sc=sc: services.dispatch_next(equipment=sc) for sc in scene.straddles])
+
+    assert all(isinstance(r, WorkOrder) for r in results), results
+    assert sorted(r.pk for r in results) == sorted(j.pk for j in jobs)
+    assert sorted(
+        WorkOrder.objects.filter(status="dispatched").values_list("equipment_id", flat=True)
+    ) == sorted(sc.pk for sc in scene.straddles)
