@@ -17,6 +17,7 @@ Reading::
     gate, report = edi.read_codeco(data)                    # ContainerList, kind gate_in|gate_out
     announced, report = edi.read_coparn(data)               # ContainerList (header booking)
     vgms, report = edi.read_vermas(data)                    # VgmDeclaration (VgmRecord per box)
+    responses, report = edi.read_cusres(data)               # CustomsResponses (one per message)
     doc, report = edi.read_document(data)                   # envelope + raw segments, any type
     report.as_dict()                                        # JSON for the API / upload page
 
@@ -41,6 +42,7 @@ ISO 6346 logic lives in :mod:`tos.core.codes` (pure, shared with the kernel).
 
 from tos.edi.baplie import BayPlan, StowedUnit, read_baplie, write_baplie
 from tos.edi.common import Fingerprint, VesselCall, fingerprint
+from tos.edi.cusres import CustomsResponses, read_cusres, write_cusres
 from tos.edi.equipment import (
     ContainerLine,
     ContainerList,
@@ -64,6 +66,7 @@ __all__ = [
     "BayPlan",
     "ContainerLine",
     "ContainerList",
+    "CustomsResponses",
     "DangerousGoods",
     "Document",
     "EdiWriteError",
@@ -86,9 +89,11 @@ __all__ = [
     "read_codeco",
     "read_coparn",
     "read_coprar",
+    "read_cusres",
     "read_document",
     "read_movins",
     "read_vermas",
     "write_baplie",
     "write_coarri",
+    "write_cusres",
 ]

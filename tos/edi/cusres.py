@@ -44,21 +44,10 @@ from typing import Literal
 
 from tos.edi.common import Selected, envelope_of, select
 from tos.edi.groups import Group, group, message
-from tos.edi.report import CODES, EdiWriteError, Report
+from tos.edi.report import EdiWriteError, Report
 from tos.edi.syntax import MAX_BYTES, Segment
 from tos.edi.values import Context, container_number, dtm, fmt_datetime
 from tos.edi.writer import Envelope, seg, write_interchange
-
-#: Report codes of this mapper (registered in :data:`tos.edi.report.CODES` on import).
-CUSRES_CODES: Mapping[str, str] = MappingProxyType(
-    {
-        "STATUS_UNKNOWN": "a customs status code is not one this reader knows; kept as sent",
-        "STATUS_MISSING": "the response carries no processing indicator or response type",
-        "REFERENCE_MISSING": "the response names no declaration, bill of lading or reference",
-    }
-)
-for _code, _text in CUSRES_CODES.items():
-    CODES.setdefault(_code, _text)
 
 CUSRES = message(
     "BGM NAD LOC DTM GIS FTX EQD",

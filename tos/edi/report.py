@@ -58,6 +58,10 @@ CODES: dict[str, str] = {
     "CONTAINER_CHECK_DIGIT": "the ISO 6346 check digit of the container number is wrong",
     "CONTAINER_NUMBER_FORMAT": "the equipment number is not an ISO 6346 container number",
     "CONTAINER_NUMBER_MISSING": "the equipment has no number where one is required",
+    # customs responses (CUSRES)
+    "STATUS_UNKNOWN": "a customs status code is not one this reader knows; kept as sent",
+    "STATUS_MISSING": "the response carries no processing indicator or response type",
+    "REFERENCE_MISSING": "the response names no declaration, bill of lading or reference",
     "DUPLICATE_CONTAINER": "the same container number appears more than once",
     "SIZE_TYPE_LEGACY": "a legacy ISO 6346:1984 numeric size-type code was translated",
     "SIZE_TYPE_UNKNOWN": "the size-type code is not a known ISO 6346 code; kept as sent",
