@@ -1,5 +1,10 @@
-"""Customs pages (declarations and smart inspection come with the customs issue)."""
+"""Customs pages: the inspection console for customs officers; for everyone else the customs
+holds they may see (agents: their own lines')."""
 
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from customs.selectors import user_is_customs
 from tos.core.choices import HoldKind
 from tos.core.selectors import holds_visible_to, terminal_for_user
 from tos.web.pages import module_page, table
@@ -27,6 +32,17 @@ def _sections(request):
     ]
 
 
-index = module_page(
-    "Customs", "Customs holds on units; release them through the API or admin.", _sections
+holds_page = module_page(
+    "Customs",
+    "Customs holds on your units; the status API tells whether a box is released.",
+    _sections,
 )
+
+
+@login_required
+def index(request):
+    """The inspection console (ranked queue, evidence, decisions) for customs users."""
+    if not user_is_customs(request.user):
+        return holds_page(request)
+    terminal = terminal_for_user(request.user)
+    return render(request, "customs/console.html", {"terminal": terminal})

@@ -378,6 +378,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosViewSet):
         return selectors.cases_visible_to(self.request.user)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        if self.action != "list":
+            return queryset  # a closed case stays readable by its id
         params = self.request.query_params
         wanted = params.get("status", "active")
         if wanted == "active":
