@@ -164,3 +164,133 @@ def coarri_from_moves(*, visit: VesselVisit, kind: str) -> tuple[str, int]:
         prepared_at=_local(last, visit),
     )
     return edi.write_coarri(report, envelope=envelope), len(lines)
+
+
+# --- KPIs ---------------------------------------------------------------------------------------
+
+
+def _hours(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None or end <= start:
+        return None
+    return (end - start).total_seconds() / 3600
+
+
+def _rate(moves: int, hours: float | None) -> float | None:
+    return round(moves / hours, 1) if hours else None
+
+
+def kpi_vessel(*, visit: VesselVisit) -> dict[str, Any]:
+    """Productivity of one vessel call from its completed moves.
+
+    * per crane: moves done of its queue, the working span (first move started to last move
+      completed) and the gross crane rate GCR = moves / span hours (delays included);
+    * the berth: BMPH = all vessel moves done / hours from the first start to the last
+      completion, and the moves still open.
+    """
+    from operations.choices import VESSEL_KINDS
+
+    rows = list(
+        WorkOrder.objects.filter(vessel_visit=visit, kind__in=VESSEL_KINDS)
+        .exclude(status=WorkOrderStatus.CANCELLED)
+        .select_related("crane_queue__crane")
+        .order_by("pk")
+    )
+    done = [w for w in rows if w.status == WorkOrderStatus.COMPLETED]
+    cranes: dict[str, dict[str, Any]] = {}
+    for w in rows:
+        if w.crane_queue_id is None:
+            continue
+        c = cranes.setdefault(
+            w.crane_queue.crane.name,
+            {"crane": w.crane_queue.crane.name, "done": 0, "total": 0, "start": None, "end": None},
+        )
+        c["total"] += 1
+        if w.status == WorkOrderStatus.COMPLETED:
+            c["done"] += 1
+            start = w.started_at or w.completed_at
+            c["start"] = min(filter(None, [c["start"], start]))
+            c["end"] = max(filter(None, [c["end"], w.completed_at]))
+    for c in cranes.values():
+        hours = _hours(c["start"], c["end"])
+        c["hours"] = round(hours, 2) if hours else None
+        c["gcr"] = _rate(c["done"], hours)
+    start = min((w.started_at or w.completed_at for w in done), default=None)
+    end = max((w.completed_at for w in done), default=None)
+    hours = _hours(start, end)
+    return {
+        "vessel_visit": visit.pk,
+        "moves_done": len(done),
+        "moves_open": len(rows) - len(done),
+        "by_kind": {
+            kind: sum(1 for w in done if w.kind == kind)
+            for kind in (WorkOrderKind.DISCHARGE, WorkOrderKind.LOAD, WorkOrderKind.RESTOW)
+        },
+        "first_move_at": start,
+        "last_move_at": end,
+        "hours": round(hours, 2) if hours else None,
+        "bmph": _rate(len(done), hours),
+        "cranes": sorted(cranes.values(), key=lambda c: c["crane"]),
+    }
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    """The nearest-rank percentile (no interpolation): the smallest value with at least
+    ``share`` of the values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-int(share * 100) * len(ordered) // 100))
+    return ordered[rank - 1]
+
+
+def kpi_terminal(*, terminal_id: int, since: datetime, until: datetime) -> dict[str, Any]:
+    """Moves of the terminal completed in ``[since, until)``: counts by kind, the job cycle time
+    per kind (dispatch to completion, mean and 95th percentile, seconds), moves per equipment,
+    the equipment by state now and the open problem reports by kind."""
+    from operations.models import ProblemReport
+
+    done = list(
+        WorkOrder.objects.filter(
+            terminal_id=terminal_id,
+            status=WorkOrderStatus.COMPLETED,
+            completed_at__gte=since,
+            completed_at__lt=until,
+        ).select_related("equipment")
+    )
+    cycle: dict[str, list[float]] = {}
+    for w in done:
+        if w.dispatched_at is not None:
+            cycle.setdefault(w.kind, []).append((w.completed_at - w.dispatched_at).total_seconds())
+    per_equipment: dict[str, int] = {}
+    for w in done:
+        if w.equipment is not None:
+            per_equipment[w.equipment.name] = per_equipment.get(w.equipment.name, 0) + 1
+    states = dict(
+        Equipment.objects.filter(terminal_id=terminal_id)
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    problems = dict(
+        ProblemReport.objects.filter(work_order__terminal_id=terminal_id, resolved_at__isnull=True)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
+    return {
+        "since": since,
+        "until": until,
+        "moves": len(done),
+        "by_kind": {k: sum(1 for w in done if w.kind == k) for k in WorkOrderKind.values},
+        "cycle_seconds": {
+            kind: {
+                "mean": round(sum(values) / len(values), 1),
+                "p95": _percentile(values, 0.95),
+                "n": len(values),
+            }
+            for kind, values in sorted(cycle.items())
+        },
+        "per_equipment": dict(sorted(per_equipment.items())),
+        "equipment_states": states,
+        "open_problems": problems,
+    }

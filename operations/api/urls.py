@@ -25,6 +25,12 @@ urlpatterns = [
         views.VisitCoarriApi.as_view(),
         name="ops-visit-coarri",
     ),
+    path(
+        "operations/vessel-visits/<int:visit_id>/kpis/",
+        views.VisitKpiApi.as_view(),
+        name="ops-visit-kpis",
+    ),
+    path("operations/kpis/", views.TerminalKpiApi.as_view(), name="ops-kpis"),
     path("operations/crane-queues/<int:pk>/", views.CraneQueueApi.as_view(), name="ops-queue"),
     path(
         "operations/crane-queues/<int:pk>/resequence/",

@@ -315,3 +315,66 @@ class VisitCoarriApi(TosAPIView):
         )
         response["X-Moves"] = str(count)
         return response
+
+
+class VisitKpiApi(TosAPIView):
+    """Productivity of a vessel call from its completed moves: moves done and open, BMPH over
+    the working span, and per crane its moves and gross crane rate (GCR)."""
+
+    permission_classes = [IsTerminalStaff]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Any, visit_id: int) -> Response:
+        return Response(selectors.kpi_vessel(visit=_visit(request, visit_id)))
+
+
+def _moment(request: Any, name: str, default: Any) -> Any:
+    from django.utils.dateparse import parse_datetime
+
+    text = request.query_params.get(name)
+    if text is None:
+        return default
+    try:
+        value = parse_datetime(text)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise ApplicationError(
+            "validation_error",
+            f"{name}: an ISO 8601 time with its offset, e.g. 2026-03-02T08:00:00Z.",
+            details={name: ["ISO 8601 with offset."]},
+        )
+    return value
+
+
+class TerminalKpiApi(TosAPIView):
+    """Moves completed in ``[since, until)`` (default: the last 24 hours) by kind, job cycle
+    times (dispatch to completion, mean and 95th percentile), moves per equipment, equipment by
+    state and open problem reports."""
+
+    permission_classes = [IsTerminalStaff]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATETIME),
+            OpenApiParameter("until", OpenApiTypes.DATETIME),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Any) -> Response:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        terminal = terminal_for_user(request.user)
+        if terminal is None:
+            raise ApplicationError("not_found", "There is no terminal yet.", status=404)
+        until = _moment(request, "until", timezone.now())
+        since = _moment(request, "since", until - timedelta(hours=24))
+        if since >= until:
+            raise ApplicationError(
+                "validation_error",
+                "since must be before until.",
+                details={"since": ["Before until."]},
+            )
+        return Response(selectors.kpi_terminal(terminal_id=terminal.pk, since=since, until=until))
