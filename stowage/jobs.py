@@ -20,9 +20,13 @@ MAX_TIME_LIMIT = 300.0
 
 def _solve(instance: Any, *, time_limit: float, progress: Any) -> Any:
     """The planner (a seam for tests that need a result of their own)."""
+    from django.conf import settings
+
     from stowage.solvers import planner
 
-    return planner.solve(instance, time_limit=time_limit, progress=progress)
+    return planner.solve(
+        instance, time_limit=time_limit, progress=progress, workers=settings.TOS_SOLVER_WORKERS
+    )
 
 
 @register(
