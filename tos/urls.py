@@ -16,6 +16,7 @@ urlpatterns = [
     path("gate/", include("gate.urls")),
     path("customs/", include("customs.urls")),
     path("operations/", include("operations.urls")),
+    path("kpis/", include("operations.kpi_pages")),
     path("api/v1/", include("tos.core.api.urls")),
     path("api/v1/", include("berthing.api.urls")),
     path("api/v1/", include("yard.api.urls")),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include("stowage.api.urls")),
     path("api/v1/", include("customs.api.urls")),
     path("api/v1/", include("operations.api.urls")),
+    path("api/v1/kpis/", include("operations.api.kpi_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -11,9 +11,10 @@ MODULES = [
     ("gate:index", "Gate"),
     ("customs:index", "Customs"),
     ("operations:index", "Operations"),
+    ("kpis:index", "KPIs"),
 ]
 #: Pages only terminal staff may open; other users are not shown links that answer 403.
-STAFF_ONLY = {"yard:map"}
+STAFF_ONLY = {"yard:map", "kpis:index"}
 
 
 def navigation(request: Any) -> dict[str, Any]:
