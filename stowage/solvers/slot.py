@@ -77,10 +77,24 @@ def _floor_below(instance: Instance, stack: int, tier: int) -> bool:
     return tier == 0 or not instance.stacks[stack].cells[tier - 1].usable
 
 
+ORDERS = {
+    "forties first": lambda c: (-c.pod, not c.reefer, -c.length, -c.height, -c.weight),
+    "twenties first": lambda c: (-c.pod, not c.reefer, c.length, -c.height, -c.weight),
+    "high cubes last": lambda c: (-c.pod, not c.reefer, c.length, c.height, -c.weight),
+}
+
+
 def greedy(instance: Instance) -> dict[int, tuple[int, int, str]]:
-    """A quick feasible plan: containers by latest port first, heaviest first, each to the
-    lowest free slot that keeps every hard rule, preferring stacks that already hold its port.
-    Containers that fit nowhere are left out."""
+    """A quick feasible plan: the best of a few loading orders (:data:`ORDERS`, latest port
+    first) by containers placed, then stacks used; see :func:`greedy_order`."""
+    plans = [greedy_order(instance, order) for order in ORDERS.values()]
+    return max(plans, key=lambda plan: (len(plan), -len({s for s, _, _ in plan.values()})))
+
+
+def greedy_order(instance: Instance, order) -> dict[int, tuple[int, int, str]]:
+    """Containers in the order of the sort key ``order``, each to the lowest free slot that
+    keeps every hard rule, preferring no overstow, stacks that already hold its port, and no
+    dry box on a plug. Containers that fit nowhere are left out."""
     n_stacks, n_tiers = len(instance.stacks), instance.tiers
     grid: dict[tuple[int, int, str], Container] = {}
     for c in instance.loaded:
@@ -132,8 +146,7 @@ def greedy(instance: Instance) -> dict[int, tuple[int, int, str]]:
         return True
 
     assignment: dict[int, tuple[int, int, str]] = {}
-    order = sorted(instance.to_load, key=lambda c: (-c.pod, not c.reefer, -c.length, -c.weight))
-    for c in order:
+    for c in sorted(instance.to_load, key=order):
         best = None
         for s in range(n_stacks):
             pods = {occ.pod for (ss, _, _), occ in grid.items() if ss == s}
@@ -210,6 +223,50 @@ def _sorted_twins(
         for index, (t, p) in content.items():
             result[index] = (s, t, p)
     return result
+
+
+def _complete_hint(model: cp_model.CpModel, seconds: float, workers: int) -> None:
+    """Turn the partial greedy hint into a full solution: solve with the hinted variables fixed
+    (quick, the rest follows), then hint every variable with that solution. CP-SAT repairs an
+    incomplete hint poorly on the larger bays; a complete one is its first solution."""
+    probe = cp_model.CpSolver()
+    probe.parameters.fix_variables_to_their_hinted_value = True
+    probe.parameters.max_time_in_seconds = seconds
+    probe.parameters.num_workers = workers
+    if probe.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return
+    values = [
+        probe.value(model.get_int_var_from_proto_index(i))
+        for i in range(len(model.proto.variables))
+    ]
+    model.clear_hints()
+    for i, value in enumerate(values):
+        model.add_hint(model.get_int_var_from_proto_index(i), value)
+
+
+def floor(instance: Instance) -> int:
+    """A lower bound on the objective that the LP relaxation does not see by itself: what the
+    containers on board already cost (their overstows, ports per stack, stacks and dry boxes on
+    plugs), plus 10 for every port of the load list that no stack holds yet (it opens a stack,
+    10, or adds a port to one, 20)."""
+    on_board = {c.position: c for c in instance.loaded}
+    cost = 0
+    for (s, t, p), c in on_board.items():
+        columns = {p, FORTY} if p != FORTY else {AFT, FORE, FORTY}
+        if any(
+            d.pod < c.pod
+            for (ss, tt, pp), d in on_board.items()
+            if ss == s and tt < t and (pp in columns or pp == FORTY or p == FORTY)
+        ):
+            cost += WEIGHTS["overstow"]
+        if not c.reefer and _plug(instance.stacks[s].cells[t], p):
+            cost += WEIGHTS["reefer"]
+    stacks = defaultdict(set)
+    for (s, _, _), c in on_board.items():
+        stacks[s].add(c.pod)
+    cost += sum(WEIGHTS["stacks"] + WEIGHTS["pods"] * (len(pods) - 1) for pods in stacks.values())
+    new_ports = {c.pod for c in instance.to_load} - {c.pod for c in instance.loaded}
+    return cost + WEIGHTS["stacks"] * len(new_ports)
 
 
 def _plug(cell, position: str) -> bool:
@@ -398,11 +455,33 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
                         model.add(e >= cumulative)
                         if previous is not None:
                             model.add(e >= previous[r])
+                            model.add(e <= previous[r] + cumulative)  # exact, not just above
+                        else:
+                            model.add(e <= cumulative)
                         if r > 0:
                             model.add(e >= current[r - 1])
                         current.append(e)
                     early[p, t] = current
                     previous = current
+            # lowest[p, t]: the smallest rank at or below tier t of column p (n_ranks if none);
+            # redundant with ``early`` but propagates much better in the search
+            lowest = {}
+            for p in (AFT, FORE):
+                below = None
+                for t in range(n_tiers):
+                    column_occupied = occ[s, t, p] + occ[s, t, FORTY]
+                    here = model.new_int_var(0, n_ranks, f"rk{s}_{p}_{t}")
+                    model.add(
+                        here
+                        == sum(r * column_rank(s, t, p, r) for r in range(1, n_ranks))
+                        + n_ranks * (1 - column_occupied)
+                    )
+                    if below is None:
+                        lowest[p, t] = here
+                    else:
+                        lowest[p, t] = model.new_int_var(0, n_ranks, f"lo{s}_{p}_{t}")
+                        model.add_min_equality(lowest[p, t], [below, here])
+                    below = lowest[p, t]
             for t in range(1, n_tiers):
                 for p in (AFT, FORE, FORTY):
                     items = []
@@ -414,9 +493,24 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
                     if not items:
                         continue
                     ov = model.new_bool_var(f"ov{s}_{t}_{p}")
+                    columns = (AFT, FORE) if p == FORTY else (p,)
                     for r, v in items:
-                        for column in (AFT, FORE) if p == FORTY else (p,):
+                        for column in columns:
                             model.add(ov >= v + early[column, t - 1][r - 1] - 1)
+                    slot_rank = sum(r * v for r, v in items)
+                    occupied = occ[s, t, p]
+                    enforce = [ov.Not()] + ([] if isinstance(occupied, int) else [occupied])
+                    for column in columns:
+                        model.add(slot_rank <= lowest[column, t - 1]).only_enforce_if(enforce)
+                    # and ov only when it really overstows, so every solution prices exactly
+                    if not isinstance(occupied, int):
+                        model.add_implication(ov, occupied)
+                    if len(columns) == 1:
+                        under = lowest[p, t - 1]
+                    else:
+                        under = model.new_int_var(0, n_ranks, f"under{s}_{t}")
+                        model.add_min_equality(under, [lowest[AFT, t - 1], lowest[FORE, t - 1]])
+                    model.add(slot_rank >= under + 1).only_enforce_if(ov)
                     overstow_terms.append(ov)
 
     pod_terms, used_terms = [], []
@@ -435,17 +529,31 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
             elif teu_by_rank[r]:
                 u = model.new_bool_var(f"u{s}_{r}")
                 model.add(sum(teu_by_rank[r]) <= capacity * u)
+                model.add(sum(teu_by_rank[r]) >= 1).only_enforce_if(u)
                 present.append(u)
         if not present:
             continue
         extra = model.new_int_var(0, n_ranks, f"extra{s}")
-        model.add(extra >= sum(present) - 1)
+        ports_here = model.new_int_var(-1, n_ranks, f"ports{s}")
+        model.add(ports_here == sum(present) - 1)
+        model.add_max_equality(extra, [ports_here, 0])
         pod_terms.append(extra)
         if fixed_ranks:
             used_terms.append(1)
             continue
         used = model.new_bool_var(f"used{s}")
         model.add(sum(sum(terms) for terms in teu_by_rank.values()) <= capacity * used)
+        model.add(sum(present) >= 1).only_enforce_if(used)
+        # the same for the slots without a plug: a dry box kept off the plugs needs a stack
+        cells = instance.stacks[s].cells
+        dry = [(length_of[k] // 20) * v for k, t, p, v in in_stack[s] if not _plug(cells[t], p)]
+        dry_capacity = sum(
+            (cell.aft and not cell.aft_reefer) + (cell.fore and not cell.fore_reefer)
+            or 2 * (cell.forty and not _plug(cell, FORTY))
+            for cell in cells
+        )
+        if dry:
+            model.add(sum(dry) <= dry_capacity * used)
         for u in present:
             model.add_implication(u, used)
         used_terms.append(used)
@@ -468,7 +576,9 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
         "reefer": sum(reefer_terms),
         "rollout": sum(rolled),
     }
-    model.minimize(sum(WEIGHTS[name] * expr for name, expr in components.items()))
+    total = sum(WEIGHTS[name] * expr for name, expr in components.items())
+    model.add(total >= floor(instance))
+    model.minimize(total)
 
     hint = greedy(instance)
     for group in twins:
@@ -488,9 +598,11 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
             ),
         )
 
+    _complete_hint(model, min(1.0, time_limit / 5), workers)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit - (time.monotonic() - started))
     solver.parameters.num_workers = workers
+    solver.parameters.linearization_level = 2  # the LP bound is what proves these optimal
     code = solver.solve(model)
     status = STATUS.get(code, "unknown")
     seconds = time.monotonic() - started
