@@ -944,6 +944,7 @@ def departure_plan_save(
             }
         elif entry is not None:
             container = entry.container
+            vgm = entry.vgm_kg or (entry.unit.vgm_kg if entry.unit is not None else None)
             fields = {
                 "container_number": entry.container_number,
                 "container_id": entry.container_id,
@@ -951,8 +952,8 @@ def departure_plan_save(
                 "iso_type": entry.iso_type,
                 "length_ft": container.length_ft if container else None,
                 "full": entry.full,
-                "vgm_kg": entry.vgm_kg,
-                "gross_kg": entry.vgm_kg,
+                "vgm_kg": vgm,
+                "gross_kg": vgm,
                 "pol": entry.pol or visit.terminal.locode,
                 "pod": entry.pod,
                 "operator": entry.operator,

@@ -17,8 +17,8 @@ const page = JSON.parse(document.getElementById("bayplan-data").textContent);
 const $ = (id) => document.getElementById(id);
 const API = `/api/v1/stowage/vessel-visits/${page.visit}`;
 const SVGNS = "http://www.w3.org/2000/svg";
-const CW = 24; // cell width in a bay section (px)
-const CH = 15; // cell height
+const CW = 30; // cell width in a bay section (px)
+const CH = 18; // cell height
 const PALETTE = ["#3b7dd8", "#e0a030", "#3aa675", "#c0504d", "#8c62c4", "#2fb3c4", "#d0669e", "#7f8c2d", "#a0522d", "#5a6a8a"];
 const MOVE_COLOURS = { discharge: "#e08a2c", load: "#3aa675", restow: "#8c62c4", remain: "#8fa8c4" };
 const WEIGHT_BINS = [
@@ -270,8 +270,9 @@ function renderProfile() {
     return;
   }
   const plan = currentPlan();
-  const w = 18;
-  const h = 9;
+  // Scale to the card: a feeder gets big cells, a 24-bay ship still fits without scrolling.
+  const w = Math.max(12, Math.min(44, Math.floor(760 / Math.max(1, ship.bays.length))));
+  const h = Math.max(6, Math.min(14, Math.floor(160 / Math.max(1, ship.deck.length + ship.hold.length))));
   const bow = 28;
   const deckH = ship.deck.length * h;
   const gap = 6;
@@ -373,8 +374,8 @@ function sectionFor(b) {
       }
       svg.append(rect);
       if (c) {
-        const label = labelOf(c) + (c.forty ? "" : "");
-        if (label) svg.append(el("text", { x: x + CW / 2, y: y + CH - 4, "text-anchor": "middle" }, label));
+        const label = labelOf(c);
+        if (label) svg.append(el("text", { x: x + CW / 2, y: y + CH - 5, "text-anchor": "middle" }, label));
         if (c.forty) svg.append(el("line", { x1: x + 3, x2: x + CW - 3, y1: y + 3, y2: y + 3, stroke: "#14202d", "stroke-width": 0.8 }));
       } else if ((s.reefer_tiers || []).includes(t)) {
         svg.append(el("text", { x: x + CW / 2, y: y + CH - 4, "text-anchor": "middle", class: "axis" }, "⚡"));

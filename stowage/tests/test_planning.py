@@ -162,3 +162,37 @@ def test_the_plan_job_fails_and_keeps_no_plan_when_the_checker_rejects_the_resul
     assert outcome == "failed"
     assert run.error.startswith("ApplicationError: The checker found 1 violation(s)")
     assert not StowagePlan.objects.filter(kind=PlanKind.DEPARTURE).exists()
+
+
+def test_the_real_planners_result_is_saved_but_the_same_result_corrupted_is_not(
+    call, planner, monkeypatch
+):
+    from stowage.solvers import planner as real
+
+    def corrupted(instance, *, time_limit, progress):
+        result = real.solve(instance, time_limit=time_limit, progress=progress, workers=1)
+        first = sorted(result.placements)[0]
+        result.placements[call.loads["L4"]] = result.placements[first]  # two boxes, one cell
+        return result
+
+    outcome, run = _run(call, planner, monkeypatch, corrupted)
+    assert outcome == "failed"
+    assert "violation" in run.error
+    assert not StowagePlan.objects.filter(kind=PlanKind.DEPARTURE).exists()
+
+    SolverRun.objects.all().delete()
+    outcome, run = _run(
+        call,
+        planner,
+        monkeypatch,
+        lambda instance, **kw: real.solve(instance, workers=1, **kw),
+    )
+    assert outcome == "succeeded", run.error
+    plan = StowagePlan.objects.get(kind=PlanKind.DEPARTURE)
+    loaded = set(plan.cells.filter(move="load").values_list("container_number", flat=True))
+    assert loaded == {call.loads["L1"], call.loads["L2"], call.loads["L3"]}
+    assert plan.cells.filter(move="remain").count() == 4
+    assert plan.cells.get(container_number=call.loads["L1"]).vgm_kg == 20000
+    instance, _ = selectors.plan_instance(call.visit)
+    placements = {c.container_number: (c.bay, c.row, c.tier) for c in plan.cells.all()}
+    assert check.check(instance, placements) == []
