@@ -189,28 +189,31 @@ class Ship:
             return ((pair[0], row, tier), (pair[1], row, tier))
         return ((bay, row, tier),)
 
-    def size_problem(self, box: Box, position: Cell) -> str | None:
-        """Why ``box`` cannot stand at ``position`` by size (None when it can)."""
+    def size_problem(self, box: Box, position: Cell) -> tuple[str, str] | None:
+        """Why ``box`` cannot stand at ``position`` by size or position, as ``(code, message)``
+        with code ``size_mismatch`` or ``unknown_cell`` (None when it can)."""
         bay = position[0]
         if box.length_ft not in SIZES_FT:
-            return f"length {box.length_ft}' is not 20, 40 or 45"
+            return ("size_mismatch", f"length {box.length_ft}' is not 20, 40 or 45")
         if box.forty and bay % 2 == 1:
-            return f"a {box.length_ft}' box needs an even bay, not {bay}"
+            return ("size_mismatch", f"a {box.length_ft}' box needs an even bay, not {bay}")
         if not box.forty and bay % 2 == 0:
-            return f"a 20' box needs an odd bay, not {bay}"
+            return ("size_mismatch", f"a 20' box needs an odd bay, not {bay}")
         cells = self.covers(box.length_ft, position)
         if not cells:
-            return f"bay {bay} is not a 40' bay pair of this vessel"
+            return ("unknown_cell", f"bay {bay} is not a 40' bay pair of this vessel")
         for c in cells:
             st = self.cells.get(c)
             if st is None:
-                return f"there is no cell {code(c)}"
+                return ("unknown_cell", f"there is no cell {code(c)}")
+        for c in cells:
+            st = self.cells[c]
             if box.forty and st.sizes == "20":
-                return f"stack {st.bay}/{st.row} takes only 20' boxes"
+                return ("size_mismatch", f"stack {st.bay}/{st.row} takes only 20' boxes")
             if not box.forty and st.sizes == "40":
-                return f"stack {st.bay}/{st.row} takes only 40'/45' boxes"
+                return ("size_mismatch", f"stack {st.bay}/{st.row} takes only 40'/45' boxes")
             if box.length_ft == 45 and not st.deck:
-                return "a 45' box stands only on deck"
+                return ("size_mismatch", "a 45' box stands only on deck")
         return None
 
     def on_plug(self, box: Box, position: Cell) -> bool:

@@ -139,14 +139,16 @@ class Plan:
             return out
         if box.loading_hold and add("loading_hold", f"{box.id} is under a loading hold"):
             return out
+        problem = ship.size_problem(box, cell)
+        if problem:
+            code_, why = problem
+            if add(code_, f"{box.id} at {code(cell)}: {why}") or code_ == "unknown_cell":
+                return out
+            if not ship.covers(box.length_ft, cell) or any(
+                c not in ship.cells for c in ship.covers(box.length_ft, cell)
+            ):
+                return out
         cells = ship.covers(box.length_ft, cell)
-        unknown = [c for c in cells if c not in ship.cells]
-        if not cells or unknown:
-            add("unknown_cell", f"{code(cell)} is not a cell of this vessel")
-            return out
-        why = ship.size_problem(box, cell)
-        if why and add("size_mismatch", f"{box.id} at {code(cell)}: {why}"):
-            return out
         unplugged = box.reefer and not ship.on_plug(box, cell)
         if unplugged and add("no_reefer_plug", f"reefer {box.id} at {code(cell)} has no plug"):
             return out
@@ -229,17 +231,18 @@ def check(instance: Instance, placements: Mapping[str, Cell]) -> list[Violation]
                 msg = f"{box_id} stays on board at {code(box.position)}, not {code(cell)}"
                 out.append(Violation("remain_moved", box_id, cell, msg))
             continue
+        problem = ship.size_problem(box, cell)
+        if problem:
+            out.append(Violation(problem[0], box_id, cell, f"{box_id}: {problem[1]}"))
         cells = ship.covers(box.length_ft, cell)
         if not cells or any(c not in ship.cells for c in cells):
-            out.append(Violation("unknown_cell", box_id, cell, f"{code(cell)} is not a cell"))
+            if not problem:
+                out.append(Violation("unknown_cell", box_id, cell, f"{code(cell)} is no cell"))
             continue
         if box.weight_kg is None:
             out.append(Violation("no_vgm", box_id, cell, f"{box_id} has no VGM"))
         if box.loading_hold:
             out.append(Violation("loading_hold", box_id, cell, f"{box_id} is under a hold"))
-        why = ship.size_problem(box, cell)
-        if why:
-            out.append(Violation("size_mismatch", box_id, cell, why))
         if box.reefer and not ship.on_plug(box, cell):
             out.append(Violation("no_reefer_plug", box_id, cell, f"reefer {box_id} unplugged"))
         pos[box_id] = cell

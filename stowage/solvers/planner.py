@@ -233,14 +233,25 @@ def _ranges(ship: Ship, counts: dict, cranes: int) -> list[tuple[int, int]]:
 def repair(
     instance: Instance, plan: Plan, boxes: list[Box], *, trans: list[int]
 ) -> tuple[dict[str, Cell], list[Box]]:
-    """Place left-over boxes greedily, section by section (most free room first)."""
+    """Place left-over boxes greedily, section by section (the bays with the fewest load moves
+    first, for the crane split): first only where they overstow nothing, then wherever the rules
+    allow."""
     placed: dict[str, Cell] = {}
     left = list(boxes)
-    for sec in sorted(sections(instance, plan), key=lambda s: (-s.free_cells, s.key)):
-        if not left:
-            break
-        done, left = greedy_place(instance, plan, left, sec=sec, trans=trans)
-        placed.update(done)
+    ship = instance.ship
+    for strict in (True, False):
+        moves: dict[int, int] = defaultdict(int)
+        for b, pos in plan.pos.items():
+            if b not in instance.remain_ids:
+                moves[pos[0] if pos[0] % 2 == 0 else ship.unit_of[pos[0]]] += 1
+        order = sorted(
+            sections(instance, plan), key=lambda s: (moves[s.unit], -s.free_cells, s.key)
+        )
+        for sec in order:
+            if not left:
+                break
+            done, left = greedy_place(instance, plan, left, sec=sec, trans=trans, strict=strict)
+            placed.update(done)
     return placed, left
 
 
@@ -267,11 +278,13 @@ def greedy_place(
     *,
     sec: Section | None = None,
     trans: list[int] | None = None,
+    strict: bool = False,
 ) -> tuple[dict[str, Cell], list[Box]]:
     """Place ``boxes`` (later PODs first) one by one on the best legal top cell (of ``sec``, or
     anywhere): no overstow first, then keeping reefer plugs for reefers, no heavy over light,
-    the closest POD beneath, the lowest tier and the smaller transverse moment. Returns the
-    placements made (also recorded in ``plan``) and the boxes that found no legal cell."""
+    the closest POD beneath, the lowest tier and the smaller transverse moment. ``strict``
+    refuses cells where the box would overstow. Returns the placements made (also recorded in
+    ``plan``) and the boxes that found no legal cell."""
     ship = instance.ship
     keys = _stack_keys(ship, sec)
     tops = {k: _top(ship, plan, k) for k in keys}
@@ -302,6 +315,8 @@ def greedy_place(
                 if c is not None:
                     candidates.append((_score(instance, plan, box, (c,), c, trans[0]), c))
         candidates.sort()
+        if strict:
+            candidates = [c for c in candidates if not c[0][0]]
         for _, pos in candidates:
             if not plan.problems(box, pos, first=True):
                 plan.place(box.id, pos)
@@ -338,6 +353,13 @@ def _score(
             other = instance.boxes[under]
             over |= other.pod < box.pod
             gap = max(gap, other.pod - box.pod)
+        if not is_deck(c[2]):
+            # boxes already on deck above this column would overstow this one
+            for t in ship.stacks.get((c[0], c[1], True), _EMPTY).tiers:
+                above = plan.occ.get((c[0], c[1], t))
+                if above is None:
+                    break
+                over |= instance.boxes[above].pod > box.pod
     waste = not box.reefer and any(c[2] in ship.cells[c].reefer_tiers for c in cells)
     return (over, waste, heavy, gap, pos[2], abs(trans + box.kg // 1000 * ship.y2(pos[1])), pos)
 
@@ -366,7 +388,7 @@ def slot_section(
     boxes left over and whether the CP-SAT model's plan was used (else the greedy one)."""
     trans = trans if trans is not None else [0]
     before = trans[0]
-    greedy, left = greedy_place(instance, plan, boxes, sec=sec, trans=trans)
+    greedy, left = greedy_place(instance, plan, boxes, sec=sec, trans=trans, strict=True)
     if time_limit < 1.0 or len(boxes) < 2:
         return greedy, left, False
     for b in greedy:
@@ -588,7 +610,8 @@ class _SlotModel:
         m.add(t == self.trans + SUM(trans_terms))
         abs_t = m.new_int_var(0, 10**9, "abs_trans")
         m.add_abs_equality(abs_t, t)
-        cost.append(1_000_000 * SUM(misses))
+        # A box left over costs half an overstow: the repair may find it a clean cell elsewhere.
+        cost.append(50 * w.overstows * SUM(misses))
         cost.append(100 * w.overstows * SUM(ov_vars))
         cost.append(100 * w.heavy_over_light * SUM(hol_vars))
         cost.append(w.trans_moment * abs_t)
