@@ -1812,6 +1812,9 @@ def demo_seed(*, seed: int = DEFAULT_SEED, now: datetime | None = None) -> DemoS
         )
         terminal, skipped = _write_plan(plan)
         _write_berth_plan(terminal, plan)
+        from customs.demo import customs_demo_seed  # a realistic inspection queue (§4)
+
+        customs_demo_seed(terminal=terminal, now=now)
         counts = demo_counts(terminal)
     if not connection.in_atomic_block:
         # Thousands of rows arrived at once: refresh the planner's statistics, or PostgreSQL
