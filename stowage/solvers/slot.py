@@ -225,16 +225,19 @@ def _sorted_twins(
     return result
 
 
-def _complete_hint(model: cp_model.CpModel, seconds: float, workers: int) -> None:
+def _complete_hint(
+    model: cp_model.CpModel, seconds: float, workers: int
+) -> cp_model.CpSolver | None:
     """Turn the partial greedy hint into a full solution: solve with the hinted variables fixed
     (quick, the rest follows), then hint every variable with that solution. CP-SAT repairs an
-    incomplete hint poorly on the larger bays; a complete one is its first solution."""
+    incomplete hint poorly on the larger bays; a complete one is its first solution. Returns
+    the solver holding that solution (the fallback plan), or None."""
     probe = cp_model.CpSolver()
     probe.parameters.fix_variables_to_their_hinted_value = True
     probe.parameters.max_time_in_seconds = seconds
     probe.parameters.num_workers = workers
     if probe.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return
+        return None
     values = [
         probe.value(model.get_int_var_from_proto_index(i))
         for i in range(len(model.proto.variables))
@@ -242,6 +245,41 @@ def _complete_hint(model: cp_model.CpModel, seconds: float, workers: int) -> Non
     model.clear_hints()
     for i, value in enumerate(values):
         model.add_hint(model.get_int_var_from_proto_index(i), value)
+    return probe
+
+
+def price(instance: Instance, plan: dict[int, tuple[int, int, str]]) -> dict[str, int]:
+    """The cost components of a complete plan (to-load index -> (stack, tier, position))."""
+    where = {c.position: c for c in instance.loaded}
+    for index, position in plan.items():
+        where[position] = instance.to_load[index]
+
+    def columns(position: str) -> set[str]:
+        return {AFT, FORE, FORTY} if position == FORTY else {position, FORTY}
+
+    overstow = sum(
+        1
+        for (s, t, p), c in where.items()
+        if any(
+            d.pod < c.pod
+            for (ss, tt, pp), d in where.items()
+            if ss == s and tt < t and pp in columns(p)
+        )
+    )
+    ports = defaultdict(set)
+    for (s, _, _), c in where.items():
+        ports[s].add(c.pod)
+    return {
+        "overstow": overstow,
+        "pods": sum(len(pods) - 1 for pods in ports.values()),
+        "stacks": len(ports),
+        "reefer": sum(
+            1
+            for (s, t, p), c in where.items()
+            if not c.reefer and _plug(instance.stacks[s].cells[t], p)
+        ),
+        "rollout": len(instance.to_load) - len(plan),
+    }
 
 
 def floor(instance: Instance) -> int:
@@ -598,7 +636,7 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
             ),
         )
 
-    _complete_hint(model, min(1.0, time_limit / 5), workers)
+    probe = _complete_hint(model, min(2.0, time_limit / 4), workers)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit - (time.monotonic() - started))
     solver.parameters.num_workers = workers
@@ -606,8 +644,26 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
     code = solver.solve(model)
     status = STATUS.get(code, "unknown")
     seconds = time.monotonic() - started
+    bound = max(0, math.ceil(solver.best_objective_bound - 1e-6))
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Result(status, None, None, seconds)
+        if code == cp_model.INFEASIBLE:
+            return Result(status, None, None, seconds)
+        if probe is None:
+            # no time even to complete the warm start: the greedy plan is the answer
+            components = price(instance, hint)
+            objective = sum(WEIGHTS[name] * value for name, value in components.items())
+            placed = set(hint)
+            return Result(
+                status="feasible",
+                objective=objective,
+                bound=min(objective, max(bound, floor(instance))),
+                seconds=seconds,
+                assignment=dict(hint),
+                rolled_out=[c.index for c in instance.to_load if c.index not in placed],
+                components=components,
+            )
+        # the search found nothing in time: the completed greedy plan is the answer
+        solver, status, bound = probe, "feasible", max(bound, floor(instance))
 
     # which containers: stacks with a weight model take the weights the model chose, the
     # others any container left of the type
@@ -640,7 +696,7 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
     return Result(
         status=status,
         objective=round(solver.objective_value),
-        bound=max(0, math.ceil(solver.best_objective_bound - 1e-6)),
+        bound=min(bound, round(solver.objective_value)),
         seconds=seconds,
         assignment=assignment,
         rolled_out=rolled_out,

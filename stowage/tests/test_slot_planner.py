@@ -147,3 +147,17 @@ def test_the_planner_solves_a_real_delgado_instance_to_optimality():
     assert report.ok
     assert report.objective == 30
     assert len(result.assignment) == 11
+
+
+def test_a_plan_cut_short_by_the_time_limit_is_priced_exactly_as_the_checker_prices_it():
+    from stowage.solvers.delgado import read_instance
+    from stowage.tests.test_slot_reader import SET
+
+    path = SET / "instances" / "Parreno" / "111_slotPlanningMax_HC_2_0_3.txt"
+    instance = read_instance(path)
+    result = solve(instance, time_limit=2)
+    report = check_plan(instance, plan_json(result))
+    assert result.status in ("optimal", "feasible")
+    assert report.ok, report.violations
+    assert (report.objective, report.components) == (result.objective, result.components)
+    assert result.bound <= result.objective
