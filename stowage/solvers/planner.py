@@ -114,7 +114,7 @@ def solve(
     for i, sec in enumerate(order):
         boxes = [instance.boxes[b] for b, k in share.items() if k == sec.key]
         boxes.sort(key=lambda b: b.id)
-        remaining = deadline - time.monotonic() - 0.15 * time_limit
+        remaining = deadline - time.monotonic() - 0.25 * time_limit
         budget = max(0.05, remaining * sec.free_cells / max(1, room_left))
         room_left -= sec.free_cells
         if boxes:
@@ -682,6 +682,26 @@ class _Swapper:
                     earliest, first = mine, b
         return out
 
+    def heavy_pairs(self) -> list[tuple[str, str]]:
+        """(load box, the lighter load box of the same length directly beneath it)."""
+        inst, ship, plan = self.instance, self.ship, self.plan
+        out = []
+        for b, pos in sorted(plan.pos.items()):
+            box = inst.boxes[b]
+            if b in inst.remain_ids:
+                continue
+            below = ship.below.get(ship.covers(box.length_ft, pos)[0])
+            u = plan.occ.get(below) if below is not None else None
+            if (
+                u is not None
+                and u not in inst.remain_ids
+                and inst.boxes[u].length_ft == box.length_ft
+                and plan.pos[u][0] == pos[0]
+                and inst.boxes[u].kg < box.kg
+            ):
+                out.append((b, u))
+        return out
+
     def _local(self, a: str, b: str, swapped: bool) -> int:
         inst, ship, plan = self.instance, self.ship, self.plan
         pa, pb = plan.pos[a], plan.pos[b]
@@ -820,6 +840,12 @@ def polish(instance: Instance, plan: Plan, *, deadline: float, candidates: int =
                 improved = True
                 for ids in by_length.values():
                     ids.sort(key=lambda b: sw.seq[b])
+        for upper, lower in sw.heavy_pairs():
+            if time.monotonic() > deadline:
+                return swaps
+            if sw.delta(upper, lower) < 0 and sw.apply(upper, lower):
+                swaps += 1
+                improved = True
         if not improved:
             break
     return swaps

@@ -9,7 +9,7 @@ aft half and in the lower hold tiers of three hatches; two holds for 40' only; s
 :func:`call` adds a rotation of 4-6 ports, boxes staying on board (whole hatches, later ports
 below) and a load list of ``moves`` boxes (20'/40'/45', 60 % high cube, 10 % reefers, 4 %
 dangerous goods, VGM 3-30 t, about 1 % without VGM and 1 % under a loading hold) stacked up to
-five high in yard blocks.
+five high in eight yard blocks by POD, length and reefer (weights mixed).
 
 Benchmark::
 
@@ -123,8 +123,11 @@ def call(moves: int, seed: int, *, cranes: int | None = None) -> Instance:
                 loading_hold=rng.random() < 0.01,
             )
         )
+    # Export stacking as yards do it: by POD and length (reefers in their own rows), arrival
+    # order (weights) mixed inside; a stack that runs out of its category takes the next one.
     order = list(range(moves))
     rng.shuffle(order)
+    order.sort(key=lambda k: (load[k].pod, load[k].length_ft, load[k].reefer))
     blocks = "ABCDEFGH"
     yard: dict[int, tuple[str, int, int, int]] = {}
     i = stack = 0
