@@ -1,8 +1,10 @@
 """The operations part of the demo terminal: equipment for the quay cranes and yard blocks, a
-pool of straddle carriers and terminal trucks, and the work orders and crane queues of the
-vessel calls that have stowage plans. Called by ``tos.core.demo.demo_seed`` after the berth plan
-(the hook for the lead: ``from operations.demo import operations_demo_seed;
-operations_demo_seed(terminal=terminal)``). Idempotent: running it again adds nothing."""
+pool of straddle carriers and terminal trucks, the work orders and crane queues of the vessel
+calls that have stowage plans, and the receivals and deliveries of the trucks in the terminal.
+
+Called by ``tos.core.demo.demo_seed`` after the gate's day (the hook for the lead:
+``from operations.demo import operations_demo_seed; operations_demo_seed(terminal=terminal)``).
+Idempotent: running it again adds nothing."""
 
 from __future__ import annotations
 
@@ -22,9 +24,12 @@ TRUCKS = 4
 
 def operations_demo_seed(*, terminal: Terminal) -> dict[str, Any]:
     """Create the demo equipment and plan the work of the calls with stowage plans."""
+    from django.utils import timezone
+
     from berthing.models import QuayCrane
     from yard.models import YardBlock
 
+    started = timezone.now()
     made = 0
     for crane in QuayCrane.objects.filter(quay__terminal=terminal).order_by("rail_order"):
         _, created = Equipment.objects.get_or_create(
@@ -67,4 +72,14 @@ def operations_demo_seed(*, terminal: Terminal) -> dict[str, Any]:
             queues += len(services.crane_queues_build(visit=visit))
         except ApplicationError:
             continue  # no published crane split, or work already under way: nothing to build
+    from gate.models import GateTransaction
+
+    for tx in GateTransaction.objects.filter(
+        accepted=True, visit__status="accepted", visit__terminal=terminal, unit__isnull=False
+    ).select_related("visit__lane", "yard_move__to_block"):
+        try:
+            wo = services.work_order_from_gate(gate_transaction=tx)
+        except ApplicationError:
+            continue  # the box is not where a move can start (e.g. not in the yard)
+        orders += wo.created_at >= started
     return {"equipment": made, "work_orders": orders, "crane_queues": queues}

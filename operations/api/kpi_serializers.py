@@ -42,7 +42,7 @@ def _parse(name: str, raw: str, tz: dt.tzinfo) -> dt.datetime:
         )
     if timezone.is_naive(value):
         value = value.replace(tzinfo=tz)
-    return value
+    return value.astimezone(dt.UTC)
 
 
 def kpi_period(params: Any, *, terminal_tz: str = "UTC") -> tuple[dt.datetime, dt.datetime]:
