@@ -295,9 +295,39 @@ def console_snapshot(*, user: User, terminal: Terminal, limit: int = 200) -> dic
     seq = Terminal.objects.filter(pk=terminal.pk).values_list("event_seq", flat=True).get()
     active = queue(user=user).filter(terminal=terminal)
     rows = [case_payload(c) for c in active[:limit]]
+    alarms = readings_visible_to(user).filter(terminal=terminal, alarm=True)
+    decisions = decisions_visible_to(user).filter(terminal=terminal)
+    feed = [
+        {
+            "at": r.received_at,
+            "kind": "alarm",
+            "text": f"Alarm on {r.unit.container.number if r.unit else r.lot.reference}: "
+            f"{r.alarm_reason}",
+        }
+        for r in alarms.order_by("-received_at", "-pk")[:15]
+    ] + [
+        {
+            "at": d.at,
+            "kind": "",
+            "text": f"{d.action} of "
+            + (
+                d.unit.container.number
+                if d.unit
+                else d.lot.reference
+                if d.lot
+                else d.declaration.reference
+                if d.declaration
+                else "?"
+            )
+            + f" by {d.officer.username if d.officer else d.source}: {d.reason}",
+        }
+        for d in decisions.order_by("-at", "-pk")[:15]
+    ]
+    feed.sort(key=lambda f: f["at"], reverse=True)
     return {
         "terminal": terminal.pk,
         "seq": seq,
         "total": active.count(),
         "queue": rows,
+        "feed": feed[:20],
     }

@@ -153,6 +153,8 @@ async function loadSnapshot() {
     const snap = await getJson("/api/v1/customs/snapshot/");
     state.cases = new Map(snap.queue.map((c) => [c.id, c]));
     state.seq = snap.seq;
+    state.feed = (snap.feed || []).map((f) => ({ ts: f.at, text: f.text, kind: f.kind }));
+    renderFeed();
     const later = state.pending.filter((e) => e.seq > snap.seq).sort((a, b) => a.seq - b.seq);
     state.pending = [];
     for (const e of later) apply(e);
@@ -212,8 +214,13 @@ function apply(e) {
 function pushFeed(ts, text, kind) {
   state.feed.unshift({ ts, text, kind });
   state.feed.length = Math.min(state.feed.length, 50);
+  renderFeed();
+}
+
+function renderFeed() {
+  const short = (t) => (t.length > 220 ? `${t.slice(0, 219)}…` : t);
   $("feed").innerHTML = state.feed
-    .map((f) => `<li class="${f.kind}"><time>${esc(fmtTime(f.ts))}</time><span>${esc(f.text)}</span></li>`)
+    .map((f) => `<li class="${f.kind}"><time>${esc(fmtTime(f.ts))}</time><span title="${esc(f.text)}">${esc(short(f.text))}</span></li>`)
     .join("");
 }
 
@@ -308,7 +315,7 @@ function renderDetail() {
     <h3>Risk models <small>(${esc(a.level)}, computed ${esc(fmtTime(a.computed_at))})</small></h3>
     <ul class="cc-models" id="models">${models}</ul>
     <h3>Readings over time <small id="reading-count">${d.readings.length} readings</small></h3>
-    <div id="chart" class="cc-chart" aria-label="Sensor readings over time"></div>
+    <div id="readings-chart" class="cc-chart" aria-label="Sensor readings over time"></div>
     <form id="decide" class="cc-decide" novalidate ${closed ? "hidden" : ""}>
       <label for="reason">Reason (required, recorded with your name)</label>
       <textarea id="reason" name="reason" maxlength="500" aria-required="true"></textarea>
@@ -377,7 +384,7 @@ function seriesOf(readings) {
 }
 
 function drawChart() {
-  const el = $("chart");
+  const el = $("readings-chart");
   if (!el || !window.echarts) return;
   if (chart) chart.dispose();
   chart = window.echarts.init(el);
@@ -395,8 +402,8 @@ function drawChart() {
       max: (v) => v.max + Math.max(120000, (v.max - v.min) * 0.05),
     },
     yAxis: [
-      { type: "value", name: "cps", scale: true },
-      { type: "value", name: "%", min: 0, max: 100 },
+      { type: "value", name: "cps", scale: true, show: lines.some((s) => s.axis === 0) },
+      { type: "value", name: "%", min: 0, max: 100, show: lines.some((s) => s.axis === 1) },
     ],
     series: lines.map((s) => ({
       name: s.name,
