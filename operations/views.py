@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from operations import selectors
-from operations.choices import ACTIVE_STATUSES, WorkOrderStatus
+from operations.choices import ACTIVE_STATUSES, WorkOrderKind, WorkOrderStatus
 from operations.models import CraneQueue, ProblemReport
 from tos.core.selectors import solver_runs_visible_to, terminal_for_user
 from tos.web.pages import Section, module_page, table
@@ -42,7 +42,7 @@ def _sections(request):
         columns=["Kind", "Moves", "Mean cycle (s)", "95th percentile (s)"],
         rows=[
             [
-                kind,
+                WorkOrderKind(kind).label,
                 count,
                 kpi["cycle_seconds"].get(kind, {}).get("mean", ""),
                 kpi["cycle_seconds"].get(kind, {}).get("p95", ""),
@@ -74,20 +74,6 @@ def _sections(request):
     runs = solver_runs_visible_to(request.user).filter(terminal=terminal)[:20]
     return [
         summary,
-        table(
-            "Equipment",
-            ["Name", "Kind", "State", "Pool", "Block", "Where", "Job"],
-            equipment,
-            lambda e: [
-                e.name,
-                e.get_kind_display(),
-                e.get_state_display(),
-                e.pool,
-                e.block.name if e.block else "",
-                f"{e.position_block.name}.{e.position_bay:02d}" if e.position_block else "",
-                e.current_job_id or "",
-            ],
-        ),
         table(
             "Crane work queues",
             ["Visit", "Crane", "Bays", "Done", "Moves", "Revision"],
@@ -129,6 +115,20 @@ def _sections(request):
                 p.note,
                 p.equipment.name if p.equipment else "",
                 p.reported_at,
+            ],
+        ),
+        table(
+            "Equipment",
+            ["Name", "Kind", "State", "Pool", "Block", "Where", "Job"],
+            equipment,
+            lambda e: [
+                e.name,
+                e.get_kind_display(),
+                e.get_state_display(),
+                e.pool,
+                e.block.name if e.block else "",
+                f"{e.position_block.name}.{e.position_bay:02d}" if e.position_block else "",
+                e.current_job_id or "",
             ],
         ),
         table(
