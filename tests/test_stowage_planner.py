@@ -9,8 +9,10 @@ import os
 
 import pytest
 
+from stowage import services
 from stowage.models import PlanCell, StowagePlan
 from stowage.tests.plan_support import baplie, feeder_call
+from tests.support import on_server
 from tos.core.tests.test_celery_path import running_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
@@ -162,4 +164,17 @@ def test_a_planner_imports_a_baplie_plans_the_call_and_sees_the_bay_views_filled
     plan.refresh_from_db()
     assert plan.revision == 3
     _shot(page, "stowage-after-undo")
+
+    # Another planner moves the box: the page redraws it where it went, live.
+    on_server(
+        services.departure_plan_move,
+        plan=plan,
+        box=box,
+        to=tuple(free),
+        expected_revision=3,
+        by=planner,
+    )
+    page.wait_for_selector(f"{target}.box[data-box='{box}']")
+    page.wait_for_function("window.__stowage.plans.departure.revision === 4")
+    assert page.locator(f"#bays rect.box[data-box='{box}']").count() == 1
     assert log.problems == []

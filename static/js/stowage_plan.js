@@ -28,6 +28,14 @@ const WEIGHT_BINS = [
   [30000, Infinity, "#173f7a", "30 t and over"],
 ];
 const UNKNOWN = "#d9d9d9";
+const HERE = "#fff1b8"; // boxes for this port (to discharge)
+
+/** Black or white text, whichever reads on ``fill`` (#rrggbb). */
+function inkOn(fill) {
+  const n = parseInt(fill.slice(1), 16);
+  const [r, g, b] = [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+  return 0.299 * r + 0.587 * g + 0.114 * b < 140 ? "#ffffff" : "#14202d";
+}
 
 const state = {
   kind: page.plans.includes("departure") ? "departure" : "arrival",
@@ -183,7 +191,7 @@ function colourOf(c) {
   switch (state.mode) {
     case "pod": {
       const i = rotation().indexOf(c.pod);
-      if (c.pod === page.port) return "#ffffff";
+      if (c.pod === page.port) return HERE;
       return i < 0 ? UNKNOWN : PALETTE[i % PALETTE.length];
     }
     case "weight": {
@@ -224,7 +232,7 @@ function labelOf(c) {
 function legendItems() {
   switch (state.mode) {
     case "pod":
-      return [[ "#ffffff", `${page.port} (here)` ], ...rotation().filter((p) => p !== page.port).map((p, i) => [PALETTE[rotation().indexOf(p) % PALETTE.length], p])];
+      return [[HERE, `${page.port} (here)`], ...rotation().filter((p) => p !== page.port).map((p) => [PALETTE[rotation().indexOf(p) % PALETTE.length], p])];
     case "weight":
       return [...WEIGHT_BINS.map((b) => [b[2], b[3]]), [UNKNOWN, "no weight"]];
     case "reefer":
@@ -375,7 +383,7 @@ function sectionFor(b) {
       svg.append(rect);
       if (c) {
         const label = labelOf(c);
-        if (label) svg.append(el("text", { x: x + CW / 2, y: y + CH - 5, "text-anchor": "middle" }, label));
+        if (label) svg.append(el("text", { x: x + CW / 2, y: y + CH - 5, "text-anchor": "middle", style: `fill:${inkOn(colourOf(c))}` }, label));
         if (c.forty) svg.append(el("line", { x1: x + 3, x2: x + CW - 3, y1: y + 3, y2: y + 3, stroke: "#14202d", "stroke-width": 0.8 }));
       } else if ((s.reefer_tiers || []).includes(t)) {
         svg.append(el("text", { x: x + CW / 2, y: y + CH - 4, "text-anchor": "middle", class: "axis" }, "⚡"));
