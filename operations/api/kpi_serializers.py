@@ -74,7 +74,7 @@ def kpi_period(params: Any, *, terminal_tz: str = "UTC") -> tuple[dt.datetime, d
     if end - start > MAX_PERIOD:
         raise ApplicationError(
             "period_too_long",
-            f"The period may be at most {MAX_PERIOD.days} days long.",
+            f"end may be at most {MAX_PERIOD.days} days after start.",
             details={"end": [f"At most {MAX_PERIOD.days} days after start."]},
         )
     return start, end
