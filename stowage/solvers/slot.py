@@ -81,6 +81,7 @@ ORDERS = {
     "forties first": lambda c: (-c.pod, not c.reefer, -c.length, -c.height, -c.weight),
     "twenties first": lambda c: (-c.pod, not c.reefer, c.length, -c.height, -c.weight),
     "high cubes last": lambda c: (-c.pod, not c.reefer, c.length, c.height, -c.weight),
+    "reefers first": lambda c: (not c.reefer, -c.pod, c.length, -c.height, -c.weight),
 }
 
 
@@ -93,8 +94,9 @@ def greedy(instance: Instance) -> dict[int, tuple[int, int, str]]:
 
 def greedy_order(instance: Instance, order) -> dict[int, tuple[int, int, str]]:
     """Containers in the order of the sort key ``order``, each to the lowest free slot that
-    keeps every hard rule, preferring no overstow, stacks that already hold its port, and no
-    dry box on a plug. Containers that fit nowhere are left out."""
+    keeps every hard rule, preferring: plugs kept free while reefers wait, no overstow, stacks
+    that already hold its port, no new stack, no dry box on a plug. Containers that fit
+    nowhere are left out."""
     n_stacks, n_tiers = len(instance.stacks), instance.tiers
     grid: dict[tuple[int, int, str], Container] = {}
     for c in instance.loaded:
@@ -146,7 +148,9 @@ def greedy_order(instance: Instance, order) -> dict[int, tuple[int, int, str]]:
         return True
 
     assignment: dict[int, tuple[int, int, str]] = {}
+    reefers_left = sum(1 for c in instance.to_load if c.reefer)
     for c in sorted(instance.to_load, key=order):
+        reefers_left -= c.reefer
         best = None
         for s in range(n_stacks):
             pods = {occ.pod for (ss, _, _), occ in grid.items() if ss == s}
@@ -168,6 +172,7 @@ def greedy_order(instance: Instance, order) -> dict[int, tuple[int, int, str]]:
                         else (cell.aft_reefer if p == AFT else cell.fore_reefer)
                     )
                     score = (
+                        plug and not c.reefer and reefers_left > 0,  # keep plugs for reefers
                         overstow,
                         bool(pods) and c.pod not in pods,
                         not pods,
@@ -595,6 +600,28 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
         for u in present:
             model.add_implication(u, used)
         used_terms.append(used)
+
+    # every plug below an occupied slot of a column holds a box: a reefer or a dry box (cost)
+    for s, stack in enumerate(instance.stacks):
+        for p, flag in ((AFT, "aft_reefer"), (FORE, "fore_reefer")):
+            plugged = [t for t, cell in enumerate(stack.cells) if getattr(cell, flag)]
+            if not plugged:
+                continue
+            covering = [
+                v
+                for k, t, pp, v in in_stack[s]
+                if pp in (p, FORTY) and getattr(stack.cells[t], flag)
+            ]
+            fixed_cover = sum(
+                1
+                for (ss, t, pp) in fixed
+                if ss == s and pp in (p, FORTY) and getattr(stack.cells[t], flag)
+            )
+            for t in range(n_tiers):
+                below = sum(1 for u in plugged if u < t)
+                occupied = occ[s, t, p] + occ[s, t, FORTY]
+                if below and not isinstance(occupied, int):
+                    model.add(sum(covering) + fixed_cover >= below * occupied)
 
     reefer_terms: list = [
         1
