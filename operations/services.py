@@ -929,9 +929,66 @@ def dispatch_next(*, equipment: Equipment, by: User | None = None) -> WorkOrder 
         if wo is None:
             continue
         _assign(wo, equipment, now=timezone.now(), status=WorkOrderStatus.DISPATCHED)
+        _allocate_slot(wo, by)
         events.work_order_changed(wo=wo, type="dispatched", by=by)
         return wo
     return None
+
+
+def _allocate_slot(wo: WorkOrder, by: User | None) -> None:
+    """A box going into the yard without a slot yet (a discharge, a receival the gate could not
+    place) gets one when its job is dispatched: the yard's allocation suggests it and a planned
+    yard move reserves it, so the driver knows where to go. No free slot leaves it undecided
+    (the driver then reports where it put the box)."""
+    from yard import services as yard
+    from yard.allocation import allocation_suggest
+    from yard.choices import MoveKind, Origin
+    from yard.models import YardBlock
+
+    if wo.to_place != Place.YARD or wo.to_block_id is not None or wo.unit_id is None:
+        return
+    discharge = wo.kind == WorkOrderKind.DISCHARGE
+    exclude: set[tuple[int, int, int, int]] = set()
+    for _attempt in range(3):
+        try:
+            chosen = allocation_suggest(
+                unit=wo.unit,
+                origin=Origin.BERTH if discharge else Origin.GATE,
+                top=1,
+                exclude=frozenset(exclude),
+            ).chosen
+        except ApplicationError:
+            return
+        if chosen is None:
+            return
+        try:
+            move = yard.yard_move_plan(
+                unit=wo.unit,
+                block=YardBlock.objects.get(pk=chosen.block_id),
+                bay=chosen.bay,
+                row=chosen.row,
+                tier=chosen.tier,
+                kind=MoveKind.DISCHARGE if discharge else MoveKind.RECEIVAL,
+                by=by,
+                note=f"work order {wo.pk}",
+            )
+        except ApplicationError as exc:
+            if exc.status != 409:
+                return
+            exclude.add((chosen.block_id, chosen.bay, chosen.row, chosen.tier))
+            continue
+        target = Position(
+            place=Place.YARD,
+            block=move.to_block,
+            bay=move.to_bay,
+            row=move.to_row,
+            tier=move.to_tier,
+        )
+        for name, value in target.fields("to").items():
+            setattr(wo, name, value)
+        wo.yard_move = move
+        _write(wo)
+        return
 
 
 def _lock_order(wo: WorkOrder) -> WorkOrder:

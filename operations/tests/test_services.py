@@ -405,26 +405,40 @@ def discharge_ready(scene, operator):
     return unit, job
 
 
+def test_dispatching_a_discharge_reserves_a_yard_slot_through_a_planned_yard_move(scene, operator):
+    unit, job = discharge_ready(scene, operator)
+    move = job.yard_move
+    assert (move.kind, move.status, move.unit_id) == ("discharge", "planned", unit.pk)
+    assert (job.to_block, job.to_bay, job.to_row, job.to_tier) == (
+        move.to_block,
+        move.to_bay,
+        move.to_row,
+        move.to_tier,
+    )
+    assert Event.objects.filter(type="work_order.dispatched").get().payload["to"]["block"] == "A01"
+
+
 def test_completing_a_discharge_changes_vessel_unit_yard_order_queue_and_equipment_together(
     scene, operator
 ):
     unit, job = discharge_ready(scene, operator)
     services.work_order_accept(work_order=job, equipment=scene.qc[0], by=operator)
+    target = yard(scene, job.to_bay, job.to_row, job.to_tier)
     seq_before = Event.objects.count()
 
     done = services.work_order_complete(
-        work_order=job, equipment=scene.qc[0], position=yard(scene, 5, 2, 1), by=operator
+        work_order=job, equipment=scene.qc[0], position=target, by=operator
     )
 
     assert (done.status, done.replayed) == ("completed", False)
-    assert (done.to_block, done.to_bay, done.to_row, done.to_tier) == (scene.block, 5, 2, 1)
     occ = YardOccupancy.objects.get(unit=unit, valid_to__isnull=True)
-    assert (occ.bay, occ.row, occ.tier) == (5, 2, 1)
+    assert (occ.block, occ.bay, occ.row, occ.tier) == (scene.block, job.to_bay, job.to_row, 1)
+    assert YardMove.objects.get(pk=job.yard_move_id).status == "confirmed"
     unit.refresh_from_db()
     assert (unit.state, unit.position_kind, unit.position_ref) == (
         "on_terminal",
         "yard",
-        "A01.05.2.1",
+        f"A01.{job.to_bay:02d}.{job.to_row}.1",
     )
     cell = PlanCell.objects.get(unit=unit)
     assert cell.confirmed is True
@@ -436,11 +450,31 @@ def test_completing_a_discharge_changes_vessel_unit_yard_order_queue_and_equipme
         "stowage.moves_confirmed",
         "unit.state_changed",
         "yard.unit_placed",
+        "yard.move_confirmed",
         "equipment.changed",
         "work_order.completed",
     ]
     completed = Event.objects.get(type="work_order.completed")
     assert completed.payload["queue"] == {"done": 1, "total": 1}
+
+
+def test_a_box_put_elsewhere_than_reserved_stands_there_and_the_reservation_is_dropped(
+    scene, operator
+):
+    unit, job = discharge_ready(scene, operator)
+    elsewhere = (17, 4, 1)
+    assert (job.to_bay, job.to_row, job.to_tier) != elsewhere
+
+    done = services.work_order_complete(
+        work_order=job, equipment=scene.qc[0], position=yard(scene, *elsewhere), by=operator
+    )
+
+    assert (done.to_bay, done.to_row, done.to_tier) == elsewhere
+    occ = YardOccupancy.objects.get(unit=unit, valid_to__isnull=True)
+    assert (occ.bay, occ.row, occ.tier) == elsewhere
+    move = YardMove.objects.get(pk=job.yard_move_id)
+    assert move.status == "cancelled"
+    assert move.cancel_reason == f"work order {job.pk} put it elsewhere"
 
 
 def test_completing_again_with_the_same_payload_replays_and_a_different_position_is_409(
@@ -469,18 +503,21 @@ def test_a_failure_in_the_yard_step_leaves_order_vessel_and_unit_unchanged(scene
     from yard import services as yard_services
 
     unit, job = discharge_ready(scene, operator)
+    reserved = (job.to_block_id, job.to_bay, job.to_row, job.to_tier)
     blocker = scene.unit()
-    yard_services.yard_unit_place(unit=blocker, block=scene.block, bay=5, row=2, tier=1)
+    yard_services.yard_unit_place(unit=blocker, block=scene.block, bay=17, row=4, tier=1)
     events_before = Event.objects.count()
 
     with pytest.raises(ApplicationError) as exc:
         services.work_order_complete(
-            work_order=job, equipment=scene.qc[0], position=yard(scene, 5, 2, 1), by=operator
+            work_order=job, equipment=scene.qc[0], position=yard(scene, 17, 4, 1), by=operator
         )
 
     assert (exc.value.code, exc.value.status) == ("slot_occupied", 409)
     job.refresh_from_db()
-    assert (job.status, job.completed_at, job.to_block_id) == ("dispatched", None, None)
+    assert (job.status, job.completed_at) == ("dispatched", None)
+    assert (job.to_block_id, job.to_bay, job.to_row, job.to_tier) == reserved
+    assert YardMove.objects.get(pk=job.yard_move_id).status == "planned"
     assert PlanCell.objects.get(unit=unit).confirmed is False
     unit.refresh_from_db()
     assert (unit.state, unit.position_kind) == ("inbound", "vessel")
