@@ -143,12 +143,14 @@ def solve(
         stats[f"repair_{attempt}"] = len(culprits)
     placements = _load_positions(instance, plan)
     violations = checker.check(instance, placements)
-    if violations:
-        # Last resort: never return a plan that breaks a rule.
+    while violations:
+        # Last resort: never return a plan that breaks a rule (taking a box off can leave the
+        # boxes above it floating, hence the loop).
         for v in violations:
             if v.box in placements:
                 del placements[v.box]
                 still.append(instance.boxes[v.box])
+        violations = [v for v in checker.check(instance, placements) if v.box in placements]
     for box in still:
         if box.id not in placements:
             unplaced[box.id] = _reason(instance, plan, box)
@@ -280,11 +282,12 @@ def greedy_place(
     trans: list[int] | None = None,
     strict: bool = False,
 ) -> tuple[dict[str, Cell], list[Box]]:
-    """Place ``boxes`` (later PODs first) one by one on the best legal top cell (of ``sec``, or
-    anywhere): no overstow first, then keeping reefer plugs for reefers, no heavy over light,
-    the closest POD beneath, the lowest tier and the smaller transverse moment. ``strict``
-    refuses cells where the box would overstow. Returns the placements made (also recorded in
-    ``plan``) and the boxes that found no legal cell."""
+    """Place ``boxes`` one by one (later PODs first, then dangerous goods, reefers, 20' before
+    40', heavier weight band, higher in the yard, heavier) on the best legal top cell (of
+    ``sec``, or anywhere): no overstow first, then keeping reefer plugs for reefers, no heavy
+    over light, the closest POD beneath, the lowest tier and the smaller transverse moment.
+    ``strict`` refuses cells where the box would overstow. Returns the placements made (also
+    recorded in ``plan``) and the boxes that found no legal cell."""
     ship = instance.ship
     keys = _stack_keys(ship, sec)
     tops = {k: _top(ship, plan, k) for k in keys}
@@ -293,7 +296,16 @@ def greedy_place(
     left: list[Box] = []
     order = sorted(
         boxes,
-        key=lambda b: (-b.pod, -len(b.imdg), not b.reefer, b.length_ft, -b.kg, b.id),
+        key=lambda b: (
+            -b.pod,
+            -len(b.imdg),
+            not b.reefer,
+            b.length_ft,
+            -band(b),
+            -(b.yard[3] if b.yard else 0),
+            -b.kg,
+            b.id,
+        ),
     )
     pairs: list[tuple[int, tuple, tuple]] = []
     for k in keys:
@@ -396,7 +408,10 @@ def slot_section(
     model = _SlotModel(instance, plan, sec, boxes, before)
     found = model.solve(greedy, time_limit=time_limit, workers=workers)
     if found is not None and sum(len(ps) for ps in found.values()) >= len(greedy):
-        pending = {k: sorted(bs, key=lambda b: (-b.kg, b.id)) for k, bs in model.classes.items()}
+        pending = {
+            k: sorted(bs, key=lambda b: (-(b.yard[3] if b.yard else 0), -b.kg, b.id))
+            for k, bs in model.classes.items()
+        }
         ship = instance.ship
         jobs = sorted(
             ((p, k) for k, ps in found.items() for p in ps),
@@ -404,7 +419,7 @@ def slot_section(
         )
         placed: dict[str, Cell] = {}
         for pos, k in jobs:
-            # the heaviest box of the class that the stack still carries
+            # the box of the class picked first in the yard (then the heaviest) that fits
             for i, b in enumerate(pending[k][:8]):
                 if not plan.problems(b, pos, first=True):
                     plan.place(b.id, pos)

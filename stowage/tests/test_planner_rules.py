@@ -195,3 +195,13 @@ def test_a_500_move_synthetic_call_is_planned_without_violations_in_time():
     fractions = [f for f, _ in reports]
     assert fractions == sorted(fractions)
     assert fractions[-1] == 1.0
+
+
+def test_a_call_with_nothing_to_load_gives_an_empty_plan():
+    remain = (box("R", pod=2, position=(1, 1, 2)),)
+    inst = Instance(layout(), (), remain, cranes=2)
+    result = solve(inst, time_limit=5)
+    assert result.placements == {}
+    assert result.unplaced == {}
+    assert result.terms["overstows"] == 0
+    assert result.objective == 0
