@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from gate.choices import AppointmentStatus, TruckVisitStatus
@@ -179,3 +179,45 @@ def gate_screen_snapshot(*, terminal: Terminal) -> dict[str, Any]:
             ],
             "visits": [truck_visit_row(v, numbers.get(v.pk, [])) for v in visits],
         }
+
+
+def gate_decision_stats(*, terminal: Terminal, since: dt.datetime | None = None) -> dict[str, Any]:
+    """Gate decisions at ``terminal`` (since ``since``) and who made them: gate-ins (per truck),
+    gate-outs, container transactions at gate-in, refusal reasons by code, and the share of
+    decisions (gate-ins + gate-outs) made without a person."""
+    visits = TruckVisit.objects.filter(terminal=terminal)
+    outs = visits.filter(gate_out_at__isnull=False)
+    txs = GateTransaction.objects.filter(visit__terminal=terminal)
+    if since is not None:
+        visits = visits.filter(gate_in_at__gte=since)
+        outs = outs.filter(gate_out_at__gte=since)
+        txs = txs.filter(visit__gate_in_at__gte=since)
+    by_in = dict(visits.values_list("decided_by").annotate(n=Count("pk")))
+    by_out = dict(outs.values_list("out_decided_by").annotate(n=Count("pk")))
+    by_tx = dict(txs.values_list("decided_by").annotate(n=Count("pk")))
+    refused = visits.filter(status=TruckVisitStatus.REFUSED)
+    reasons: dict[str, int] = {}
+    for visit_reasons in refused.values_list("reasons", flat=True):
+        for r in visit_reasons:
+            reasons[r["code"]] = reasons.get(r["code"], 0) + 1
+    gate_in = sum(by_in.values())
+    gate_out = sum(by_out.values())
+    system = by_in.get("system", 0) + by_out.get("system", 0)
+    decisions = gate_in + gate_out
+    return {
+        "gate_in": gate_in,
+        "accepted": gate_in - refused.count(),
+        "refused": refused.count(),
+        "gate_in_system": by_in.get("system", 0),
+        "gate_in_clerk": by_in.get("clerk", 0),
+        "gate_out": gate_out,
+        "gate_out_system": by_out.get("system", 0),
+        "gate_out_clerk": by_out.get("clerk", 0),
+        "transactions": sum(by_tx.values()),
+        "transactions_system": by_tx.get("system", 0),
+        "transactions_clerk": by_tx.get("clerk", 0),
+        "reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "decisions": decisions,
+        "decisions_system": system,
+        "share_automatic": system / decisions if decisions else None,
+    }
