@@ -823,7 +823,8 @@ def dispatch_candidates(*, equipment: Equipment) -> list[WorkOrder]:
     """The planned jobs this equipment may take, best first.
 
     * quay crane: the head of its crane queues (lowest sequence still planned; a dual-cycle
-      pair comes one move after the other);
+      pair comes one move after the other); a move in ``problem`` holds up the rest of its
+      hatch, and the crane goes on with its next hatch;
     * yard crane (RTG/RMG): yard jobs (receival, delivery, shift) that start or end in its
       block, nearest to its bay first, then by priority and age;
     * horizontal transport (straddle, truck, IGV): yard jobs of its pool, the most urgent first,
@@ -834,13 +835,20 @@ def dispatch_candidates(*, equipment: Equipment) -> list[WorkOrder]:
     ).select_related("from_block", "to_block", "yard_move", "unit__container")
     if equipment.kind == EquipmentKind.QUAY_CRANE:
         rows = list(
-            qs.filter(crane_queue__crane_id=equipment.quay_crane_id).order_by(
-                "crane_queue__built_at", "crane_queue_id", "sequence"
+            WorkOrder.objects.filter(
+                crane_queue__crane_id=equipment.quay_crane_id, status__in=ACTIVE_STATUSES
             )
+            .select_related("from_block", "to_block", "yard_move", "unit__container")
+            .order_by("crane_queue__built_at", "crane_queue_id", "sequence")
         )
         heads: dict[int, WorkOrder] = {}
+        held: set[tuple[int, int]] = set()
         for wo in rows:
-            heads.setdefault(wo.crane_queue_id, wo)
+            hatch = (wo.crane_queue_id, hatch_of(_vessel_cell(wo)[0]))
+            if wo.status == WorkOrderStatus.PROBLEM:
+                held.add(hatch)  # a problem box holds up the rest of its hatch
+            elif wo.status == WorkOrderStatus.PLANNED and hatch not in held:
+                heads.setdefault(wo.crane_queue_id, wo)
         return list(heads.values())
     qs = qs.filter(kind__in=YARD_KINDS)
     if equipment.kind in YARD_CRANES:

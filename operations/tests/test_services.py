@@ -607,6 +607,22 @@ def test_a_problem_report_frees_the_equipment_and_replanning_puts_the_order_back
     assert services.dispatch_next(equipment=scene.qc[0]).pk == job.pk
 
 
+def test_a_problem_box_holds_up_its_hatch_and_the_crane_goes_on_with_the_next(scene, operator):
+    units, _queues = build_ship(scene)
+    first = services.dispatch_next(equipment=scene.qc[1], by=operator)
+    assert first.unit_id == units["d_h1_a"].pk
+    services.work_order_report_problem(
+        work_order=first, equipment=scene.qc[1], kind="damaged_box", by=operator
+    )
+    nxt = services.dispatch_next(equipment=scene.qc[1], by=operator)
+    assert nxt.unit_id == units["l_h2_a"].pk
+    top = services.dispatch_next(equipment=scene.qc[0], by=operator)
+    services.work_order_report_problem(
+        work_order=top, equipment=scene.qc[0], kind="wrong_box", by=operator
+    )
+    assert services.dispatch_next(equipment=scene.qc[0], by=operator) is None
+
+
 def test_gate_receival_goes_to_the_reserved_slot_through_the_planned_yard_move(scene, operator):
     from yard import services as yard_services
 
