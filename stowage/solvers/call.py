@@ -37,7 +37,8 @@ LOADING_HOLD = "loading_hold"
 NO_ROOM = "no_room"
 NO_REEFER_PLUG = "no_reefer_plug"
 NO_SEGREGATION = "no_segregation"
-REASONS = (NO_VGM, LOADING_HOLD, NO_ROOM, NO_REEFER_PLUG, NO_SEGREGATION)
+NOT_PLANNED = "not_planned"  # the run was cancelled before the box's turn
+REASONS = (NO_VGM, LOADING_HOLD, NO_ROOM, NO_REEFER_PLUG, NO_SEGREGATION, NOT_PLANNED)
 
 Cell = tuple[int, int, int]
 

@@ -41,6 +41,7 @@ from stowage.solvers.call import (
     NO_ROOM,
     NO_SEGREGATION,
     NO_VGM,
+    NOT_PLANNED,
     Box,
     Cell,
     Instance,
@@ -62,7 +63,7 @@ from stowage.solvers.master import (
     warm_start,
 )
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]
 SUM = cp_model.LinearExpr.sum
 
 
@@ -73,13 +74,22 @@ def solve(
     progress: Progress | None = None,
     workers: int = 2,
 ) -> Result:
-    """Plan the call (see the module docstring). Raises ``ValueError`` listing the data errors
-    of an invalid instance (:func:`stowage.solvers.call.instance_errors`)."""
+    """Plan the call (see the module docstring). ``progress(fraction, message)`` is called
+    after each step; when it returns ``False`` the planner stops at the next step and returns
+    the (checked) plan so far with status ``cancelled``, the boxes it did not get to as
+    ``not_planned``. ``workers`` is CP-SAT's worker count (1 is deterministic). Raises
+    ``ValueError`` listing the data errors of an invalid instance
+    (:func:`stowage.solvers.call.instance_errors`)."""
     started = time.monotonic()
     errors = instance_errors(instance)
     if errors:
         raise ValueError("; ".join(errors[:5]))
-    report = progress or (lambda _f, _m: None)
+    stopped = [False]
+
+    def report(fraction: float, message: str) -> None:
+        if progress is not None and progress(fraction, message) is False:
+            stopped[0] = True
+
     deadline = started + max(1.0, time_limit)
     unplaced: dict[str, str] = {}
     todo: list[Box] = []
@@ -96,24 +106,32 @@ def solve(
     for box in todo:
         groups[group_key(box)].append(box)
     report(0.02, f"master: {len(todo)} boxes in {len(groups)} groups over {len(secs)} sections")
-    master = solve_master(
-        instance,
-        secs,
-        dict(groups),
-        time_limit=min(0.25 * time_limit, 15.0),
-        workers=workers,
-    )
-    report(0.2, f"master {master.status} in {master.seconds:.1f} s")
-    share = _deal(instance, secs, groups, master.counts)
+    share: dict[str, tuple[int, bool]] = {}
+    master_status = "skipped"
+    if not stopped[0]:
+        master = solve_master(
+            instance,
+            secs,
+            dict(groups),
+            time_limit=min(0.25 * time_limit, 15.0),
+            workers=workers,
+        )
+        master_status = master.status
+        report(0.2, f"master {master.status} in {master.seconds:.1f} s")
+        share = _deal(instance, secs, groups, master.counts)
     order = sorted(secs, key=lambda s: (s.index, s.deck))
     left: list[Box] = [b for b in todo if b.id not in share]
-    stats = {"master": master.status, "sections_cpsat": 0, "sections_greedy": 0}
+    stats = {"master": master_status, "sections_cpsat": 0, "sections_greedy": 0}
     trans = [0]
     total_cells = sum(s.free_cells for s in order) or 1
     room_left = total_cells
+    skipped: list[Box] = []
     for i, sec in enumerate(order):
         boxes = [instance.boxes[b] for b, k in share.items() if k == sec.key]
         boxes.sort(key=lambda b: b.id)
+        if stopped[0]:
+            skipped.extend(boxes)
+            continue
         remaining = deadline - time.monotonic() - 0.25 * time_limit
         budget = max(0.05, remaining * sec.free_cells / max(1, room_left))
         room_left -= sec.free_cells
@@ -124,10 +142,16 @@ def solve(
             stats["sections_cpsat" if used else "sections_greedy"] += 1
             left.extend(rest)
         report(0.2 + 0.6 * (i + 1) / len(order), f"section {sec.unit}{'D' if sec.deck else 'H'}")
+    if stopped[0]:
+        skipped.extend(left)
+        left = []
     report(0.85, f"repair: {len(left)} boxes left over")
     placed_left, still = repair(instance, plan, left, trans=trans)
     report(0.9, "polish: swaps against rehandles and heavy over light")
-    stats["swaps"] = polish(instance, plan, deadline=deadline - 0.02 * time_limit)
+    if not stopped[0]:
+        stats["swaps"] = polish(instance, plan, deadline=deadline - 0.02 * time_limit)
+    for box in skipped:
+        unplaced[box.id] = NOT_PLANNED
     for attempt in range(3):
         violations = checker.check(instance, _load_positions(instance, plan))
         if not violations:
@@ -158,7 +182,7 @@ def solve(
     seconds = time.monotonic() - started
     report(1.0, f"{len(placements)} placed, {len(unplaced)} unplaced in {seconds:.1f} s")
     return Result(
-        status="feasible",
+        status="cancelled" if stopped[0] else "feasible",
         placements=placements,
         unplaced=unplaced,
         objective=checker.objective(instance, values),

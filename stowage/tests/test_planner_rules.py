@@ -205,3 +205,18 @@ def test_a_call_with_nothing_to_load_gives_an_empty_plan():
     assert result.unplaced == {}
     assert result.terms["overstows"] == 0
     assert result.objective == 0
+
+
+def test_a_progress_callback_that_answers_false_cancels_the_run():
+    inst = Instance(layout(), (box("A"), box("N", kg=None)), cranes=1)
+    messages: list[str] = []
+
+    def progress(fraction: float, message: str) -> bool:
+        messages.append(message)
+        return False
+
+    result = solve(inst, time_limit=5, progress=progress)
+    assert result.status == "cancelled"
+    assert result.placements == {}
+    assert result.unplaced == {"A": "not_planned", "N": "no_vgm"}
+    assert messages[0].startswith("master: 1 boxes")
