@@ -137,7 +137,7 @@ class MoveCheckSerializer(serializers.Serializer):
 
 class PlanOptimiseSerializer(serializers.Serializer):
     time_limit = serializers.FloatField(
-        min_value=1.0, max_value=300.0, default=10.0, help_text="Seconds of search."
+        min_value=1, max_value=300, default=10, help_text="Seconds of search."
     )
     rotation = serializers.ListField(
         child=serializers.RegexField(r"^[A-Z]{2}[A-Z2-9]{3}$", max_length=5),
