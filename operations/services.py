@@ -1382,3 +1382,79 @@ def equipment_state_set(*, equipment: Equipment, state: str, by: User | None = N
     _write(equipment, update_fields=["state", "updated_at"])
     events.equipment_changed(equipment=equipment)
     return equipment
+
+
+@transaction.atomic
+def work_order_cancel(
+    *, work_order: WorkOrder, by: User | None = None, reason: str = ""
+) -> WorkOrder:
+    """Drop a move that will not happen (planned or in problem; a dispatched job must be given
+    back by its driver first, as a problem). The slot a dispatch reserved for it is freed; a
+    yard move planned by someone else (the gate, a relocation job) is left to its owner."""
+    from yard import services as yard
+
+    wo = _lock_order(work_order)
+    if wo.status not in (WorkOrderStatus.PLANNED, WorkOrderStatus.PROBLEM):
+        _refuse(
+            "work_order_not_open",
+            f"Work order {wo.pk} is {wo.status}; only a planned or problem order is cancelled.",
+            "status",
+            status=409,
+        )
+    if not isinstance(reason, str) or len(reason) > 200:
+        _refuse("validation_error", "reason is text of at most 200 characters.", "reason")
+    move = wo.yard_move
+    if move is not None and move.status == "planned" and move.note == f"work order {wo.pk}":
+        yard.yard_move_cancel(move=move, by=by, reason=f"work order {wo.pk} cancelled")
+    wo.status, wo.cancelled_at = WorkOrderStatus.CANCELLED, timezone.now()
+    wo.note = (reason or wo.note)[:200]
+    _write(wo, update_fields=["status", "cancelled_at", "note"])
+    ProblemReport.objects.filter(work_order=wo, resolved_at__isnull=True).update(
+        resolved_at=wo.cancelled_at
+    )
+    events.work_order_changed(wo=wo, type="cancelled", by=by)
+    return wo
+
+
+@transaction.atomic
+def equipment_position_report(
+    *,
+    equipment: Equipment,
+    block: Any = None,
+    bay: int | None = None,
+    x_m: int | None = None,
+    y_m: int | None = None,
+) -> Equipment:
+    """Where the machine is now, as its client reports it: a yard block and bay (yard cranes
+    and carriers in the yard) or plan coordinates in metres. Dispatch uses it for "nearest"."""
+    equipment = _lock_equipment(equipment)
+    if block is not None:
+        if block.terminal_id != equipment.terminal_id:
+            _refuse("unknown_block", "block: that block is at another terminal.", "block")
+        if equipment.kind in YARD_CRANES and block.pk != equipment.block_id:
+            _refuse(
+                "validation_error",
+                f"block: {equipment.name} works block {equipment.block.name} only.",
+                "block",
+            )
+        if bay is None or isinstance(bay, bool) or not (1 <= bay <= block.last_bay):
+            _refuse(
+                "validation_error",
+                f"bay: block {block.name} has bays 1 to {block.last_bay}.",
+                "bay",
+            )
+        equipment.position_block, equipment.position_bay = block, bay
+        equipment.x_m, equipment.y_m = _point(block, bay)
+    elif x_m is not None and y_m is not None:
+        if equipment.kind in YARD_CRANES:
+            _refuse("validation_error", "A yard crane reports its block and bay.", "block")
+        equipment.position_block, equipment.position_bay = None, None
+        equipment.x_m, equipment.y_m = x_m, y_m
+    else:
+        _refuse("validation_error", "Give a block and bay, or x_m and y_m.", "block")
+    _write(
+        equipment,
+        update_fields=["position_block", "position_bay", "x_m", "y_m", "updated_at"],
+    )
+    events.equipment_changed(equipment=equipment)
+    return equipment

@@ -173,3 +173,14 @@ class GenerateResultSerializer(serializers.Serializer):
     restow = serializers.IntegerField()
     existing = serializers.IntegerField()
     no_unit = serializers.IntegerField()
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class PositionReportSerializer(serializers.Serializer):
+    block = serializers.CharField(max_length=10, required=False)
+    bay = serializers.IntegerField(min_value=1, max_value=999, required=False)
+    x_m = serializers.IntegerField(min_value=-100000, max_value=100000, required=False)
+    y_m = serializers.IntegerField(min_value=-100000, max_value=100000, required=False)

@@ -115,6 +115,32 @@ class EquipmentViewSet(TosReadOnlyViewSet):
         job = services.dispatch_next(equipment=self.get_object(), by=request.user)
         return Response(s.NextJobSerializer({"job": job}).data)
 
+    @extend_schema(request=s.PositionReportSerializer, responses=s.EquipmentSerializer)
+    @action(detail=True, methods=["post"])
+    def position(self, request: Any, pk: str | None = None) -> Response:
+        """Where the machine is: ``{block, bay}`` in the yard or ``{x_m, y_m}`` on the plan."""
+        from yard.models import YardBlock
+
+        equipment = self.get_object()
+        data = s.PositionReportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        block = None
+        if "block" in v:
+            block = YardBlock.objects.filter(
+                terminal_id=equipment.terminal_id, name=v["block"]
+            ).first()
+            if block is None:
+                raise ApplicationError(
+                    "unknown_block",
+                    f"block: there is no yard block {v['block']!r} at this terminal.",
+                    details={"block": ["Unknown block."]},
+                )
+        equipment = services.equipment_position_report(
+            equipment=equipment, block=block, bay=v.get("bay"), x_m=v.get("x_m"), y_m=v.get("y_m")
+        )
+        return Response(s.EquipmentSerializer(self.scoped_queryset().get(pk=equipment.pk)).data)
+
     @extend_schema(request=s.EquipmentStateSerializer, responses=s.EquipmentSerializer)
     @action(detail=True, methods=["post"])
     def state(self, request: Any, pk: str | None = None) -> Response:
@@ -196,6 +222,19 @@ class WorkOrderViewSet(TosReadOnlyViewSet):
         )
         report.work_order = self.scoped_queryset().get(pk=wo.pk)
         return Response(s.ProblemOutSerializer(report).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.CancelSerializer, responses=s.WorkOrderSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Any, pk: str | None = None) -> Response:
+        """Drop a planned or problem move (and the slot its dispatch reserved)."""
+        wo = self.get_object()
+        data = s.CancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._answer(
+            services.work_order_cancel(
+                work_order=wo, by=request.user, reason=data.validated_data["reason"]
+            )
+        )
 
     @extend_schema(request=None, responses=s.WorkOrderSerializer)
     @action(detail=True, methods=["post"])

@@ -236,3 +236,51 @@ def test_coarri_download_holds_the_completed_discharges(scene, client):
         == 400
     )
     assert client.get(f"{BASE}/vessel-visits/999999/coarri/", {"kind": "load"}).status_code == 404
+
+
+def test_cancelling_a_dispatched_move_is_refused_and_a_problem_move_frees_its_reserved_slot(
+    scene, client
+):
+    from yard.models import YardMove
+
+    ship(scene, client)
+    job = client.post(f"{BASE}/equipment/{scene.qc[0].pk}/next/").json()["job"]
+    url = f"{BASE}/work-orders/{job['id']}/cancel/"
+    refused = client.post(url, {"reason": "plan changed"}, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (409, "work_order_not_open")
+    client.post(
+        f"{BASE}/work-orders/{job['id']}/problem/",
+        {"equipment": scene.qc[0].pk, "kind": "damaged_box"},
+        format="json",
+    )
+    r = client.post(url, {"reason": "plan changed"}, format="json")
+    assert (r.status_code, r.json()["status"], r.json()["note"]) == (
+        200,
+        "cancelled",
+        "plan changed",
+    )
+    wo = WorkOrder.objects.get(pk=job["id"])
+    assert YardMove.objects.get(pk=wo.yard_move_id).status == "cancelled"
+    assert wo.problems.get().resolved_at == wo.cancelled_at
+
+
+def test_equipment_reports_its_position_and_a_yard_crane_stays_in_its_block(scene, client):
+    from yard.tests.factories import YardBlockFactory
+
+    YardBlockFactory(terminal=scene.terminal, name="B02")
+    sc = scene.straddles[0].pk
+    r = client.post(f"{BASE}/equipment/{sc}/position/", {"block": "A01", "bay": 7}, format="json")
+    assert (r.status_code, r.json()["position_block"], r.json()["position_bay"]) == (200, "A01", 7)
+    r = client.post(f"{BASE}/equipment/{sc}/position/", {"x_m": 120, "y_m": -40}, format="json")
+    assert (r.json()["position_block"], r.json()["x_m"], r.json()["y_m"]) == (None, 120, -40)
+    rtg = scene.rtg.pk
+    moved = client.post(
+        f"{BASE}/equipment/{rtg}/position/", {"block": "B02", "bay": 3}, format="json"
+    )
+    assert (moved.status_code, moved.json()["code"]) == (400, "validation_error")
+    assert "block" in moved.json()["details"]
+    far = client.post(
+        f"{BASE}/equipment/{rtg}/position/", {"block": "A01", "bay": 99}, format="json"
+    )
+    assert (far.status_code, list(far.json()["details"])) == (400, ["bay"])
+    assert Equipment.objects.get(pk=rtg).position_bay == 1
