@@ -23,6 +23,8 @@ Where things are:
   productivity (GCR, BMPH, cycle times).
 * ``api/`` — ``/api/v1/operations/...`` (see ``api/views.py``); ``demo.py`` — the demo's
   equipment and work.
+* ``kpis.py``, ``kpi_pages.py``, ``api/kpi_*.py`` — the terminal KPI figures and page (see
+  ``kpis.py``).
 
 Live events: topic ``operations`` (see ``events.py``), plus the yard's, the stowage plan's and
 the units' own events written by the services completion calls.
