@@ -263,6 +263,10 @@ class Instance:
     def remain_ids(self) -> frozenset[str]:
         return frozenset(b.id for b in self.remain)
 
+    @cached_property
+    def dangerous_ids(self) -> frozenset[str]:
+        return frozenset(b.id for b in (*self.remain, *self.load) if b.imdg)
+
 
 @dataclass(frozen=True)
 class CraneShare:
