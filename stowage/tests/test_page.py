@@ -61,3 +61,44 @@ def test_a_strict_upload_from_the_page_shows_the_errors_and_creates_nothing(
     assert "<strong>edi_invalid</strong>" in page
     assert "Errors (100)" in page
     assert EdiUpload.objects.count() == 0
+
+
+def test_the_bay_plan_page_carries_the_visit_and_the_plans_it_has(browser, terminal, line_a):
+    from stowage.tests.plan_support import feeder_call
+
+    call = feeder_call(terminal=terminal, line=line_a)
+    response = browser.get(f"/stowage/visits/{call.visit.pk}/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<h1>Bay plan TF-11 <small>TOS FEEDER · 11W/11E</small></h1>" in page
+    data = response.context["page_data"]
+    assert data == {
+        "visit": call.visit.pk,
+        "reference": "TF-11",
+        "vessel": "TOS FEEDER",
+        "port": terminal.locode,
+        "terminal": terminal.pk,
+        "can_edit": True,
+        "has_profile": True,
+        "plans": [],
+    }
+    assert 'id="plan"' in page
+    assert "js/stowage_plan.js" in page
+    index = browser.get("/stowage/").content.decode()
+    assert f'<a href="/stowage/visits/{call.visit.pk}/">TF-11</a>' in index
+
+
+def test_an_agent_sees_its_own_lines_bay_plan_read_only_and_not_another_lines(
+    terminal, line_a, agent_a, agent_b
+):
+    from stowage.tests.plan_support import feeder_call
+
+    call = feeder_call(terminal=terminal, line=line_a)
+    own, other = Client(), Client()
+    own.force_login(agent_a)
+    other.force_login(agent_b)
+    response = own.get(f"/stowage/visits/{call.visit.pk}/")
+    assert response.status_code == 200
+    assert response.context["page_data"]["can_edit"] is False
+    assert 'id="plan"' not in response.content.decode()
+    assert other.get(f"/stowage/visits/{call.visit.pk}/").status_code == 404
