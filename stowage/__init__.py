@@ -11,15 +11,26 @@ Where things are:
   remain/discharge/load/restow and whether it was executed); ``ListEntry`` (load and discharge
   lists from BAPLIE, COPRAR or the yard); ``StowageInstructionRecord`` (MOVINS); ``EdiUpload``.
 * ``services.py`` — ``edi_upload_receive`` (idempotent, one transaction per file),
-  ``departure_plan_save`` (for the load planner), ``plan_moves_confirm`` (executed moves until
-  the operations app confirms real ones), ``load_list_from_yard``.
-* ``selectors.py`` — scoped reads, compact plan/list rows for the bay views and the solver, and
-  the outbound EDI: departure BAPLIE (departure plan, else arrival minus discharges) and COARRI
+  ``departure_plan_save``, ``departure_plan_from_result`` (a planner result, saved only when
+  the independent checker finds no violation), ``departure_plan_move`` / ``_move_check`` /
+  ``_undo`` (the planners' edits, with the plan revision as ETag),
+  ``departure_plan_optimise_start``,
+  ``plan_moves_confirm`` (executed moves until the operations app confirms real ones),
+  ``load_list_from_yard``.
+* ``selectors.py`` — scoped reads, compact plan/list rows for the bay views, ``plan_instance``
+  (the solver's input: profile, boxes staying on board, load list with VGM, loading holds and
+  yard positions, POD rotation given or inferred, cranes), and the outbound EDI: departure
+  BAPLIE (departure plan, else arrival minus discharges) and COARRI
   (confirmed cells).
+* ``jobs.py`` — the ``stowage.plan`` solver-run kind (planner, progress, checker, save).
 * ``api/`` — ``/api/v1/edi/uploads/``, ``/api/v1/edi/vessel-visits/{id}/baplie|coarri/``,
-  ``/api/v1/stowage/vessel-visits/{id}/profile|arrival-plan|departure-plan|lists/``.
+  ``/api/v1/stowage/vessel-visits/{id}/profile|arrival-plan|departure-plan|lists/`` and
+  ``departure-plan/optimise|moves|check-move|undo/``.
+* ``views.py`` — ``/stowage/`` (upload, visits) and ``/stowage/visits/<id>/`` (the bay plan page,
+  ``static/js/stowage_plan.js``).
 
 Live events (topic ``stowage`` unless said): ``edi.received`` per accepted file,
 ``units.imported`` (topic ``units``) once per BAPLIE with the ids of the units created,
-``stowage.plan_saved``, ``stowage.moves_confirmed``, ``stowage.load_list_updated``.
+``stowage.plan_saved``, ``stowage.plan_edited`` (a move or an undo, with the bays it touched),
+``stowage.moves_confirmed``, ``stowage.load_list_updated``.
 """
