@@ -76,9 +76,11 @@ def run(
     match: str | None = None,
     solutions: Path | None = None,
     workers: int = 2,
-    out=sys.stdout,
+    out=None,
 ) -> list[dict]:
-    """Solve, check and print every selected instance of ``set_dir``."""
+    """Solve, check and print every selected instance of ``set_dir`` (to ``out``, by default
+    standard output)."""
+    out = out or sys.stdout
     files = select(instance_files(set_dir), lambda path: path.stem, match=match, limit=limit)
     if solutions:
         solutions.mkdir(parents=True, exist_ok=True)
