@@ -8,7 +8,10 @@ prints ``instance,objective,bound,best_known,gap_pct,seconds,status`` per instan
 order (all ``*.txt`` under the set's ``instances/`` folder, or under ``--set`` itself) and a
 final ``#`` summary line; before it, one ``#`` line per family (Delgado ``Instance_*``, Parreño
 ``*slotPlanning*``) with instances, optimal count and share, mean and max gap and seconds.
-``--match`` keeps the instances whose name matches a shell pattern (``Instance_*``). The set has
+``--match`` keeps the instances whose name matches a shell pattern (``Instance_*``).
+``--published`` solves nothing: it replays the plans printed in the Delgado files
+(``#SOLUTION-AFT``/``#SOLUTION-FWD``, files without containers on board) through the checker
+and prints each one's verdict and objective under our weights. The set has
 no ``best_known.csv``: ``best_known`` stays empty and ``gap_pct`` is measured against the
 solver's own lower bound.
 
@@ -66,6 +69,67 @@ def plan_json(result: slot.Result) -> dict:
         ],
         "rolled_out": list(result.rolled_out),
     }
+
+
+def published_plan(path: Path, instance) -> dict | None:
+    """The plan printed in a Delgado file's ``#SOLUTION-AFT`` / ``#SOLUTION-FWD`` grids (rows
+    from the top tier down, one column per stack, numbers = 1-based line of
+    ``#CONTAINERS_TOLOAD``, 0 = empty) in the plan JSON shape, or None without grids or when
+    the file has containers on board (the grids then number them in an unstated order)."""
+    lines = path.read_text().splitlines()
+    starts = {line.strip(): i for i, line in enumerate(lines) if line.startswith("#SOLUTION")}
+    if instance.loaded or not {"#SOLUTION-AFT", "#SOLUTION-FWD"} <= set(starts):
+        return None
+    tiers, stacks = instance.tiers, len(instance.stacks)
+
+    def grid(name: str) -> list[list[int]]:
+        rows = [[int(v) for v in lines[starts[name] + 1 + r].split()] for r in range(tiers)]
+        if any(len(row) != stacks for row in rows):
+            raise ValueError(f"{path.name}: {name} rows need {stacks} numbers")
+        return rows[::-1]  # bottom tier first
+
+    aft, fore = grid("#SOLUTION-AFT"), grid("#SOLUTION-FWD")
+    placements, seen = [], set()
+    for tier in range(tiers):
+        for stack in range(stacks):
+            a, f = aft[tier][stack], fore[tier][stack]
+            if a and a == f and instance.to_load[a - 1].length == 40:
+                codes = [(a, 0)]
+            else:
+                codes = [(a, 1), (f, -1)]
+            for line_number, code in codes:
+                if line_number:
+                    seen.add(line_number - 1)
+                    placements.append(
+                        {
+                            "container": line_number - 1,
+                            "stack": stack + 1,
+                            "cell": tier + 1,
+                            "for": code,
+                        }
+                    )
+    rolled = [i for i in range(len(instance.to_load)) if i not in seen]
+    return {"placements": placements, "rolled_out": rolled}
+
+
+def run_published(set_dir: Path, *, match: str | None, limit: int | None, out=None) -> None:
+    """Replay the published plans of the set through the checker: one line per instance with
+    its rule verdict, objective under our weights and the first violation."""
+    out = out or sys.stdout
+    files = select(instance_files(set_dir), lambda path: path.stem, match=match, limit=limit)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["instance", "objective", "ok", "first_violation"])
+    checked = passed = 0
+    for path in files:
+        instance = read_instance(path)
+        plan = published_plan(path, instance)
+        if plan is None:
+            continue
+        report = check_plan(instance, plan)
+        checked += 1
+        passed += report.ok
+        writer.writerow([path.stem, report.objective, report.ok, (report.violations or [""])[0]])
+    out.write(f"# published plans: checked={checked} pass={passed}\n")
 
 
 def run(
@@ -172,9 +236,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N instances")
     parser.add_argument("--solutions", type=Path, help="write DIR/<instance>.json")
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers")
+    parser.add_argument(
+        "--published",
+        action="store_true",
+        help="check the plans printed in the Delgado files instead of solving",
+    )
     args = parser.parse_args(argv)
     if not args.set.is_dir():
         parser.error(f"--set {args.set} is not a folder")
+    if args.published:
+        run_published(args.set, match=args.match, limit=args.limit)
+        return 0
     run(
         args.set,
         time_limit=args.time_limit,

@@ -48,3 +48,25 @@ def test_limit_takes_the_first_instances_and_a_broken_file_is_an_error_row(tmp_p
     assert [line.split(",")[0] for line in lines[1:3]] == ["Instance_0", "Instance_a"]
     assert lines[1] == "Instance_0,,,,,0.00,error"
     assert lines[3].startswith("# Delgado: instances=2 optimal=1 optimal_pct=50.0 errors=1")
+
+
+def test_the_published_plan_of_a_delgado_file_passes_the_checker_at_its_cost():
+    from stowage.solvers.bench import published_plan
+    from stowage.solvers.delgado import read_instance
+    from stowage.solvers.slot_check import check_plan
+    from stowage.tests.test_slot_reader import DELGADO
+
+    path = DELGADO / "Instance_1_103_0_10_90_1_9_1.txt"
+    instance = read_instance(path)
+    plan = published_plan(path, instance)
+    report = check_plan(instance, plan)
+    assert (report.ok, len(plan["placements"]), plan["rolled_out"]) == (True, 103, [])
+    assert report.components == {
+        "overstow": 0,
+        "pods": 0,
+        "stacks": 10,
+        "reefer": 36,
+        "rollout": 0,
+    }
+    loaded_file = DELGADO / "Instance_1_23_117_10_90_1_9_2.txt"
+    assert published_plan(loaded_file, read_instance(loaded_file)) is None
