@@ -113,7 +113,7 @@ def solve(
             instance,
             secs,
             dict(groups),
-            time_limit=min(0.25 * time_limit, 15.0),
+            time_limit=min(0.1 * time_limit, 6.0),
             workers=workers,
         )
         master_status = master.status
