@@ -65,6 +65,8 @@ MODEL_OF_KIND = {
     SensorKind.XRAY: "xray",
     SensorKind.SEAL: "seal_door",
 }
+#: Models that speak for sensors (as opposed to the papers and the parties' history).
+SENSOR_MODELS = frozenset(MODEL_OF_KIND.values())
 MAX_BATCH = 500
 
 
@@ -678,6 +680,12 @@ def assessment_run(
         _case_set(case, assessment=assessment, priority=assessment.score)
     elif assessment.level == RiskLevel.LOW:
         _auto_release(assessment, unit=unit, lot=lot)
+    elif declaration is None and not any(
+        m["triggered"] and m["model"] in SENSOR_MODELS for m in assessment.results
+    ):
+        # No papers lodged yet and no sensor found anything: the missing declaration is not a
+        # finding; the box is held by the lodging itself when the declaration comes.
+        pass
     else:
         _case_open(unit=unit, lot=lot, assessment=assessment, priority=assessment.score)
     return assessment
@@ -805,14 +813,20 @@ def readings_ingest(
     _lock_terminal_events(terminal.pk)
     out: list[tuple[SensorReading, bool]] = []
     fresh: list[SensorReading] = []
+    known = {
+        (r.sensor_id, r.external_id): r
+        for r in SensorReading.objects.filter(
+            terminal=terminal,
+            sensor_id__in={i["sensor_id"] for i in items},
+            external_id__in={i["external_id"] for i in items},
+        )
+    }
     for i, item in enumerate(items):
         field = f"readings[{i}].external_id" if len(items) > 1 else "external_id"
         unit, lot = item.get("unit"), item.get("lot")
         if (unit or lot).terminal_id != terminal.pk:
             raise _refuse("validation_error", "Not at this terminal.", field)
-        existing = SensorReading.objects.filter(
-            terminal=terminal, sensor_id=item["sensor_id"], external_id=item["external_id"]
-        ).first()
+        existing = known.get((item["sensor_id"], item["external_id"]))
         if existing is None:
             reading = SensorReading(
                 terminal=terminal,
@@ -839,6 +853,7 @@ def readings_ingest(
             else:
                 out.append((reading, True))
                 fresh.append(reading)
+                known[(reading.sensor_id, reading.external_id)] = reading
                 continue
         if not _same_reading(existing, item):
             raise _refuse(

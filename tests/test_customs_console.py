@@ -107,7 +107,7 @@ def test_an_officer_releases_the_top_held_container_and_sees_a_reading_arrive_li
     assert hot.container.number in rows.nth(0).inner_text()
     assert door.container.number in rows.nth(1).inner_text()
 
-    rows.nth(0).click()
+    page.click(f"#queue tr[data-case='{hot_case.pk}']")
     page.wait_for_selector("#models li.triggered[data-model=radiation]")
     reasons = page.inner_text("#models li.triggered[data-model=radiation]")
     assert "Cs137" in reasons
@@ -128,7 +128,9 @@ def test_an_officer_releases_the_top_held_container_and_sees_a_reading_arrive_li
     assert decision.reason == "Handheld check: Cs-137 check source declared in the manifest"
     assert not Hold.objects.filter(unit=hot, kind=HoldKind.CUSTOMS, released_at=None).exists()
 
-    rows.nth(0).click()
+    door_case = InspectionCase.objects.get(unit=door)
+    page.click(f"#queue tr[data-case='{door_case.pk}']")
+    page.wait_for_function(f"window.customsConsole.selected === {door_case.pk}")
     page.wait_for_selector("#models li.triggered[data-model=seal_door]")
     before = page.evaluate("window.customsConsole.readings.length")
     # The lane's radiation portal posts a reading through the REST API of the running server.

@@ -262,7 +262,9 @@ class ReadingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosViewSe
     def scoped_queryset(self) -> QuerySet[SensorReading]:
         return selectors.readings_visible_to(self.request.user)
 
-    def _item(self, terminal: Terminal, raw: Any, prefix: str) -> dict[str, Any]:
+    def _item(self, raw: Any, prefix: str) -> dict[str, Any]:
+        """One reading validated (envelope, subject rule, the kind's payload), not resolved."""
+
         def named(errors: dict[str, Any]) -> ValidationError:
             return ValidationError({f"{prefix}{k}" if prefix else k: v for k, v in errors.items()})
 
@@ -283,24 +285,38 @@ class ReadingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosViewSe
         except ValidationError as exc:
             raise named(exc.detail) from exc
         if subject == "container":
-            number = v.pop("container").upper()
-            unit = (
-                units_visible_to(self.request.user)
-                .filter(terminal=terminal, container__number=number)
-                .exclude(state__in=["departed", "cancelled"])
-                .order_by("-pk")
-                .first()
-            )
-            if unit is None:
-                raise named({"container": [f"There is no active unit {number}."]})
-            v["unit"] = unit
-        else:
-            ref = v.pop("lot")
-            lot = BulkLot.objects.filter(terminal=terminal, reference=ref).first()
-            if lot is None:
-                raise named({"lot": [f"There is no bulk lot {ref}."]})
-            v["lot"] = lot
+            v["container"] = v["container"].upper()
+        v["prefix"] = prefix
         return v
+
+    def _resolve(self, terminal: Terminal, items: list[dict[str, Any]]) -> None:
+        """Replace container numbers and lot references by their rows, in two queries."""
+        numbers = {v["container"] for v in items if "container" in v}
+        units = {
+            u.container.number: u
+            for u in units_visible_to(self.request.user)
+            .filter(terminal=terminal, container__number__in=numbers)
+            .exclude(state__in=["departed", "cancelled"])
+        }
+        refs = {v["lot"] for v in items if "lot" in v}
+        lots = {
+            lot.reference: lot
+            for lot in BulkLot.objects.filter(terminal=terminal, reference__in=refs)
+        }
+        for v in items:
+            prefix = v.pop("prefix")
+            if "container" in v:
+                number = v.pop("container")
+                if number not in units:
+                    raise ValidationError(
+                        {f"{prefix}container": [f"There is no active unit {number}."]}
+                    )
+                v["unit"] = units[number]
+            else:
+                ref = v.pop("lot")
+                if ref not in lots:
+                    raise ValidationError({f"{prefix}lot": [f"There is no bulk lot {ref}."]})
+                v["lot"] = lots[ref]
 
     @extend_schema(request=s.ReadingInSerializer, responses={201: OpenApiTypes.OBJECT})
     def create(self, request: Any) -> Response:
@@ -310,9 +326,10 @@ class ReadingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TosViewSe
             batch = s.ReadingBatchSerializer(data=body)
             batch.is_valid(raise_exception=True)
             raws = batch.validated_data["readings"]
-            items = [self._item(terminal, r, f"readings[{i}].") for i, r in enumerate(raws)]
+            items = [self._item(r, f"readings[{i}].") for i, r in enumerate(raws)]
         else:
-            items = [self._item(terminal, body, "")]
+            items = [self._item(body, "")]
+        self._resolve(terminal, items)
         results = services.readings_ingest(terminal=terminal, items=items, by=request.user)
         created = sum(1 for _, c in results if c)
         return Response(

@@ -112,10 +112,15 @@ function ranked() {
     .sort((a, b) => b.priority - a.priority || a.opened_at.localeCompare(b.opened_at) || a.id - b.id);
 }
 
+let lastQueue = "";
 function renderQueue() {
   const rows = ranked();
   $("queue-count").textContent = `${rows.length} waiting`;
   $("queue-empty").hidden = rows.length > 0;
+  // Redraw only when the queue changed: a click must not land on a row being replaced.
+  const signature = JSON.stringify([state.selected, [...state.fresh], rows]);
+  if (signature === lastQueue) return;
+  lastQueue = signature;
   $("queue").innerHTML = rows
     .map(
       (c, i) => `<tr data-case="${c.id}" aria-selected="${c.id === state.selected}" class="${state.fresh.has(c.id) ? "new" : ""}">
@@ -245,21 +250,29 @@ async function select(id) {
 }
 
 let refreshing = null;
+let refreshAgain = false;
+/** Load the selected case's evidence; a call while a load runs loads once more afterwards. */
 async function refreshDetail() {
-  const id = state.selected;
-  if (!id) return;
-  if (refreshing) return refreshing.then(() => (id === state.selected ? undefined : refreshDetail()));
+  if (!state.selected) return;
+  if (refreshing) {
+    refreshAgain = true;
+    return refreshing;
+  }
   refreshing = (async () => {
-    try {
-      const detail = await getJson(`/api/v1/customs/cases/${id}/`);
-      if (id !== state.selected) return;
-      state.detail = detail;
-      renderDetail();
-    } catch (err) {
-      showMessage(`Could not load case ${id}: ${err.message}`);
-    } finally {
-      refreshing = null;
-    }
+    do {
+      refreshAgain = false;
+      const id = state.selected;
+      try {
+        const detail = await getJson(`/api/v1/customs/cases/${id}/`);
+        if (id === state.selected) {
+          state.detail = detail;
+          renderDetail();
+        }
+      } catch (err) {
+        showMessage(`Could not load case ${id}: ${err.message}`);
+      }
+    } while (refreshAgain);
+    refreshing = null;
   })();
   return refreshing;
 }
