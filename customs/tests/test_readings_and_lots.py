@@ -12,7 +12,7 @@ from django.utils import timezone
 from customs import services
 from customs.models import Decision, InspectionCase, LotWindow, RiskAssessment, SensorReading
 from customs.tests.conftest import reading
-from tos.core.models import Event
+from tos.core.models import Event, Hold
 
 pytestmark = pytest.mark.django_db
 
@@ -229,3 +229,55 @@ def test_lot_progress_through_the_api_refuses_overlapping_windows(
     assert (first.status_code, first.json()["discharged_tonnage"]) == (200, "1000.0")
     assert (overlap.status_code, list(overlap.json()["details"])) == (400, ["started_at"])
     assert iron_ore_lot.discharged_tonnage == Decimal("1000.0")
+
+
+def test_a_quiet_reading_on_an_undeclared_box_opens_no_case_but_an_alarm_does(
+    terminal, make_unit, post_reading
+):
+    unit = make_unit()
+    quiet = post_reading(reading("radiation", container=unit.container.number, payload=RADIATION))
+    assert quiet.status_code == 201
+    assert InspectionCase.objects.filter(unit=unit).count() == 0
+    assert list(Hold.objects.filter(unit=unit).values_list("reference", flat=True)) == []
+    hot = {"gross_cps": 2400.0, "background_cps": 300.0, "gamma_spectrum": {"Co60": 1900.0}}
+    post_reading(reading("radiation", container=unit.container.number, payload=hot))
+    case = InspectionCase.objects.get(unit=unit)
+    assert case.assessment.level == "high"
+    assert list(Hold.objects.filter(unit=unit).values_list("reference", flat=True)) == [
+        f"INSP-{case.pk}"
+    ]
+
+
+def test_the_queue_is_ranked_filterable_and_paginated(
+    terminal, lodged, post_reading, officer_client
+):
+    door = {"event": "door_open", "seal_number": "SEAL1"}
+    units = [lodged()[1] for _ in range(3)]
+    for unit in units[:2]:
+        post_reading(reading("seal", container=unit.container.number, payload=door))
+    post_reading(
+        reading(
+            "radiation",
+            container=units[2].container.number,
+            payload={
+                "gross_cps": 2400.0,
+                "background_cps": 300.0,
+                "gamma_spectrum": {"Cs137": 1900.0},
+            },
+        )
+    )
+    page1 = officer_client.get("/api/v1/customs/cases/?page_size=2").json()
+    page2 = officer_client.get("/api/v1/customs/cases/?page_size=2&page=2").json()
+    high = officer_client.get("/api/v1/customs/cases/?level=high&subject=unit").json()
+    lots = officer_client.get("/api/v1/customs/cases/?subject=lot").json()
+    bad = officer_client.get("/api/v1/customs/cases/?level=extreme")
+    ranked = [r["container"] for r in page1["results"] + page2["results"]]
+    assert page1["count"] == 3
+    assert ranked == [
+        units[2].container.number,
+        units[0].container.number,
+        units[1].container.number,
+    ]
+    assert high["count"] == 3
+    assert lots["count"] == 0
+    assert (bad.status_code, list(bad.json()["details"])) == (400, ["level"])

@@ -103,3 +103,19 @@ def test_a_haulier_sees_only_whether_its_pick_up_is_released(terminal, held_unit
     )
     assert other.status_code == 404
     assert (bad.status_code, list(bad.json()["details"])) == (400, ["container"])
+
+
+def test_an_agent_cannot_lodge_for_another_lines_box(terminal, make_unit, line_b, agent_a_client):
+    theirs = make_unit(line=line_b)
+    body = {
+        "reference": "DECX1",
+        "kind": "import",
+        "declarant": "Shipper",
+        "goods_description": "tiles",
+        "hs_code": "690721",
+        "origin_country": "ES",
+        "containers": [theirs.container.number],
+    }
+    response = agent_a_client.post("/api/v1/customs/declarations/", body, format="json")
+    assert (response.status_code, list(response.json()["details"])) == (400, ["containers[0]"])
+    assert not theirs.holds.exists()
