@@ -346,7 +346,8 @@ def kpi_berth_utilisation(
     utilisation = Σ occupied quay-metre-hours / (quay length × period hours) × 100, where a
     vessel occupies the quay stretch of its published berth assignment (its length overall,
     rounded up to whole metres, when it has none) from ATB (= ATA) to ATD, or to the period end
-    (or now) while alongside, clipped to the period. The series gives the same ratio per bucket.
+    (or now) while alongside, clipped to the period. A period reaching into the future counts
+    its hours up to now only. The series gives the same ratio per bucket.
     """
     from berthing.models import BerthAssignment, Quay
 
@@ -387,11 +388,12 @@ def kpi_berth_utilisation(
             }
         )
     series = []
+    known = period_at(end)
     for i, b0 in enumerate(starts):
-        span = _hours(min(b0 + size, end) - max(b0, start))
+        span = _hours(min(b0 + size, known) - max(b0, start))
         pct = 100 * used[i] / (quay_m * span) if quay_m and span > 0 else None
         series.append([b0, _round(pct)])
-    period_h = _hours(end - start)
+    period_h = _hours(known - start)
     pct = 100 * total / (quay_m * period_h) if quay_m else None
     tiles = [
         _tile("utilisation", "Berth utilisation", _round(pct), "%"),
@@ -431,6 +433,28 @@ def _level(
     return out
 
 
+def _peaks(
+    spans: list[tuple[dt.datetime, dt.datetime | None, Any, int]],
+    start: dt.datetime,
+    at: dt.datetime,
+) -> tuple[int, dict[Any, int]]:
+    """The highest level in ``[start, at]`` of the whole and of each key, by a sweep over every
+    change (a box leaving at the instant another arrives is counted gone first)."""
+    level = _level(spans, start)
+    total = sum(level.values())
+    peak_total, peak = total, dict(level)
+    changes = sorted(
+        [(t0, 1, key, w) for t0, _t1, key, w in spans if start < t0 <= at]
+        + [(t1, 0, key, -w) for _t0, t1, key, w in spans if t1 is not None and start < t1 <= at]
+    )
+    for _t, _order, key, delta in changes:
+        level[key] += delta
+        total += delta
+        peak[key] = max(peak.get(key, 0), level[key])
+        peak_total = max(peak_total, total)
+    return peak_total, peak
+
+
 def _occupancy_spans(terminal: Terminal, start: dt.datetime, end: dt.datetime, **filters: Any):
     from yard.models import YardOccupancy
 
@@ -449,7 +473,8 @@ def kpi_yard_occupancy(
     occupancy(block, t) = TEU standing in the block at t (a 20' box is 1 TEU, a 40'/45' box 2)
     / the block's TEU capacity (bays × rows × tiers) × 100, read from the occupancy history
     (``valid_from ≤ t < valid_to``). Blocks are given at the period end (or now) with their
-    peak over the period; the series samples the whole yard at every bucket boundary.
+    peak over the period (every change swept, not only the samples); the series samples the
+    whole yard at every bucket boundary.
     """
     from yard.models import YardBlock
 
@@ -469,6 +494,7 @@ def kpi_yard_occupancy(
         for t, lv in zip(times, levels, strict=True)
     ]
     now = levels[-1]
+    peak_total, peaks = _peaks(spans, start, at)
     rows = [
         {
             "block": b.name,
@@ -476,7 +502,7 @@ def kpi_yard_occupancy(
             "capacity_teu": b.capacity_teu,
             "teu": now.get(b.pk, 0),
             "pct": _round(100 * now.get(b.pk, 0) / b.capacity_teu) if b.capacity_teu else None,
-            "peak_teu": max(lv.get(b.pk, 0) for lv in levels),
+            "peak_teu": peaks.get(b.pk, 0),
         }
         for b in blocks
     ]
@@ -485,7 +511,7 @@ def kpi_yard_occupancy(
         _tile("pct", "Yard occupancy", _round(100 * teu / capacity) if capacity else None, "%"),
         _tile("teu", "TEU in the yard", teu, "TEU"),
         _tile("capacity", "TEU capacity", capacity, "TEU"),
-        _tile("peak", "Peak TEU in period", max(s[1] for s in series), "TEU"),
+        _tile("peak", "Peak TEU in period", peak_total, "TEU"),
     ]
     if not blocks:
         empty = "No yard block is defined for this terminal."
@@ -572,13 +598,14 @@ def kpi_reefer_plugs(*, terminal: Terminal, start: dt.datetime, end: dt.datetime
         for t, lv in zip(times, levels, strict=True)
     ]
     now = levels[-1]
+    peak_total, peaks = _peaks(spans, start, at)
     rows = [
         {
             "block": b.name,
             "plugs": _plugs(b),
             "plugged": now.get(b.pk, 0),
             "pct": _round(100 * now.get(b.pk, 0) / _plugs(b)),
-            "peak": max(lv.get(b.pk, 0) for lv in levels),
+            "peak": peaks.get(b.pk, 0),
         }
         for b in blocks
     ]
@@ -587,7 +614,7 @@ def kpi_reefer_plugs(*, terminal: Terminal, start: dt.datetime, end: dt.datetime
         _tile("pct", "Reefer plug use", _round(100 * plugged / plugs) if plugs else None, "%"),
         _tile("plugged", "Plugged reefers", plugged),
         _tile("plugs", "Reefer plugs", plugs),
-        _tile("peak", "Peak plugged in period", max(s[1] for s in series)),
+        _tile("peak", "Peak plugged in period", peak_total),
     ]
     if not blocks:
         empty = "No reefer block with plugs is defined for this terminal."
@@ -653,7 +680,8 @@ def kpi_gate_transactions(
     Each container a truck presents is a transaction: at gate-in (counted in the hour of the
     truck's gate-in, accepted or refused) and, for accepted ones, again at gate-out (in the hour
     of the truck's gate-out). The series has one row per hour: [hour, in accepted, in refused,
-    out]; the tiles give totals, the mean per hour of the period and the busiest hour.
+    out]; the tiles give totals, the mean per hour of the period (up to now, if it reaches into
+    the future) and the busiest hour.
     """
     from gate.models import GateTransaction
 
@@ -683,7 +711,7 @@ def kpi_gate_transactions(
     busiest = max(series, key=lambda r: sum(r[1:])) if total else None
     tiles = [
         _tile("total", "Gate transactions", total),
-        _tile("per_hour", "Mean per hour", _rate(total, _hours(end - start)), "/h"),
+        _tile("per_hour", "Mean per hour", _rate(total, _hours(period_at(end) - start)), "/h"),
         _tile("peak", "Busiest hour", sum(busiest[1:]) if busiest else None, "/h"),
         _tile("refused", "Refused at gate-in", sum(c[1] for c in counts)),
     ]

@@ -474,3 +474,20 @@ def test_each_figure_runs_a_bounded_number_of_queries_whatever_the_data(
         _move(day, day.v1, None, "discharge", at(4, i), at(4, i + 1))
     with django_assert_max_num_queries(4):
         kpis.kpi_compute(figure=figure, terminal=day.terminal, start=T0, end=END)
+
+
+def test_the_peak_is_swept_over_every_change_not_only_the_samples(day):
+    # Daily samples (midnights) miss the day's peak of 7 TEU between 06:00 and 10:00.
+    start, end = at(days=-3), at(days=4)
+    yard = kpis.kpi_yard_occupancy(terminal=day.terminal, start=start, end=end)
+    plugs = kpis.kpi_reefer_plugs(terminal=day.terminal, start=start, end=end)
+
+    assert [t for t, _teu, _pct in yard["series"]][:2] == [at(days=-3), at(days=-2)]
+    assert max(teu for _t, teu, _pct in yard["series"]) == 6
+    assert (tiles(yard)["peak"], [r["peak_teu"] for r in yard["rows"]]) == (7, [3, 4])
+    assert (tiles(plugs)["peak"], plugs["rows"][0]["peak"]) == (2, 2)
+
+
+def test_a_box_leaving_as_another_arrives_does_not_make_a_peak():
+    spans = [(at(0), at(2), "A", 1), (at(2), None, "A", 1), (at(1), at(3), "B", 2)]
+    assert kpis._peaks(spans, at(0), at(5)) == (3, {"A": 1, "B": 2})
