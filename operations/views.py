@@ -1,10 +1,15 @@
 """Operations pages: the module page shows the last day's moves, the equipment, the crane work
-queues, open work orders and problems, and the solver runs (the live control room comes later).
+queues, open work orders and problems, and the solver runs; the live control room
+(``/operations/control-room/``, ``static/js/control_room.js``) shows the quay, the cranes and
+their queues, the equipment and the alarms as they happen.
 """
 
 from datetime import timedelta
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.shortcuts import render
 from django.utils import timezone
 
 from operations import selectors
@@ -153,4 +158,15 @@ index = module_page(
     "Operations",
     "Work orders, equipment and crane work queues; the equipment clients use /api/v1/operations/.",
     _sections,
+    actions=[("operations:control-room", "Open the live control room")],
 )
+
+
+@login_required
+def control_room(request):
+    """The live control room (terminal staff): the page loads the snapshot and follows the
+    events itself (``static/js/control_room.js``)."""
+    if not request.user.is_terminal_staff:
+        raise PermissionDenied("The control room is for terminal staff; lines use the API.")
+    terminal = terminal_for_user(request.user)
+    return render(request, "operations/control_room.html", {"terminal": terminal})

@@ -11,10 +11,11 @@ MODULES = [
     ("gate:index", "Gate"),
     ("customs:index", "Customs"),
     ("operations:index", "Operations"),
+    ("operations:control-room", "Control room"),
     ("kpis:index", "KPIs"),
 ]
 #: Pages only terminal staff may open; other users are not shown links that answer 403.
-STAFF_ONLY = {"yard:map", "kpis:index"}
+STAFF_ONLY = {"yard:map", "kpis:index", "operations:control-room"}
 
 
 def navigation(request: Any) -> dict[str, Any]:
