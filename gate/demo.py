@@ -1,4 +1,4 @@
-"""The demo terminal's gate: today's appointment slots, appointments, pre-advices and six hours of
+"""The demo terminal's gate: today's appointment slots, appointments, pre-advices and five hours of
 truck visits, so that the gate screen and ``manage.py gate_stats`` show something on ``make run``.
 
 Everything that a real gate would decide goes through the gate services (pre-advice, gate-in,
@@ -23,6 +23,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -50,15 +51,15 @@ SLOT_CAPACITY = {
     TransactionType.EMPTY_RETURN: 12,
     TransactionType.EMPTY_PICK_UP: 8,
 }
-HISTORY_HOURS = 6
+HISTORY_HOURS = 5
 FUTURE_HOURS = 10
-TRUCKS_PER_HOUR = 11
+TRUCKS_PER_HOUR = 8
 #: (scenario, weight) of a truck in the history.
 SCENARIOS = (
     ("export", 36),
     ("import", 30),
     ("empty_return", 8),
-    ("seal_corrected", 4),
+    ("seal_corrected", 5),
     ("no_appointment", 4),
     ("missing_vgm", 3),
     ("wrong_pin", 3),
@@ -344,20 +345,32 @@ def _pools(terminal: Terminal, rng: random.Random) -> dict[str, list[ContainerVi
 def gate_demo_seed(*, terminal: Terminal, seed: int = 1, at: dt.datetime | None = None) -> dict:
     """Write the demo gate of ``terminal`` (see the module docstring); returns what it did.
 
-    ``at`` is the demo's "now"; when it is missing or within the last hour (``seed_demo`` passes
-    the current hour) the gate runs up to this very moment, so the screen shows trucks waiting
-    and inside right away. Like the rest of the demo this is a starting state, not a change
-    anybody watches: the live events the services wrote are removed again and the terminal's
-    event sequence is put back, inside the seed's transaction (DESIGN.md §5.6)."""
+    ``at`` is the demo's "now"; when it is missing or within the last hour the gate runs up to
+    this very moment (``manage.py seed_demo`` calls it after loading the terminal), so the screen
+    shows trucks waiting and inside right away. Like the rest of the demo this is a starting
+    state, not a change anybody watches: the live events the services wrote are removed again
+    and the terminal's event sequence is put back, in the same transaction (DESIGN.md §5.6)."""
     from tos.core.models import Event
 
     real_now = timezone.now()
     if at is None or dt.timedelta(0) <= real_now - at <= dt.timedelta(hours=1):
         at = real_now
-    seq_before = Terminal.objects.filter(pk=terminal.pk).values_list("event_seq", flat=True).get()
-    counts = _seed(terminal=terminal, seed=seed, at=at)
-    Event.objects.filter(terminal=terminal, seq__gt=seq_before).delete()
-    Terminal.objects.filter(pk=terminal.pk).update(event_seq=seq_before)
+    with transaction.atomic():
+        seq_before = (
+            Terminal.objects.select_for_update()
+            .filter(pk=terminal.pk)
+            .values_list("event_seq", flat=True)
+            .get()
+        )
+        counts = _seed(terminal=terminal, seed=seed, at=at)
+        Event.objects.filter(terminal=terminal, seq__gt=seq_before).delete()
+        Terminal.objects.filter(pk=terminal.pk).update(event_seq=seq_before)
+        visits = TruckVisit.objects.filter(terminal=terminal)
+        counts |= {
+            "visits": visits.count(),
+            "inside": visits.filter(status="accepted").count(),
+            "refused": visits.filter(status="refused").count(),
+        }
     return counts
 
 

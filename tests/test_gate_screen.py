@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 
 from gate import services
 from gate.choices import TransactionType
+from gate.models import TruckVisit
 from gate.tests.conftest import (  # noqa: F401  (fixtures)
     clerk,
     haulier,
@@ -166,4 +167,65 @@ def test_a_truck_goes_in_and_out_while_the_gate_screen_follows_and_a_refusal_sho
     assert page.inner_text("#c-refusals") == "1"
     assert page.inner_text("#c-transactions") == "3"
     page.screenshot(path="/tmp/gate_screen_test.png", full_page=True)
+    assert log.problems == []
+
+
+def test_a_clerk_gates_a_truck_in_and_out_by_hand_and_the_decisions_are_the_clerks(
+    asgi_live_server,
+    browser_page,
+    operator,
+    haulier,
+    line_a,
+    lane_in,
+    lane_out,
+    make_slot,
+    new_number,
+    terminal,
+):
+    number = new_number()
+    services.pre_advice_create(
+        terminal=terminal,
+        transaction_type=TransactionType.DROP_OFF_EXPORT,
+        container_number=number,
+        line=line_a,
+        by=haulier,
+        iso_type="22G1",
+        booking_ref="BK100",
+        seals=["SL9"],
+        vgm_kg=21000,
+    )
+    appointment = services.appointment_book(slot=make_slot(), by=haulier)
+    page, log = browser_page
+    _open_screen(page, asgi_live_server, operator)
+    form = page.locator("#manual-in")
+    form.locator("input[name=truck_plate]").fill("GT-03-MN")
+    form.locator("input[name=appointment]").fill(appointment.reference)
+    form.locator("input[name=container_number]").fill(number)
+    form.locator("input[name=seals]").fill("SL8")
+    form.locator("button").click()
+    page.wait_for_selector("#clerk-result.bad")
+    assert page.inner_text("#clerk-result") == (
+        f"GT-03-MN refused: {number}: seals SL8 presented, SL9 pre-advised."
+    )
+    page.locator('#refusals li[data-plate="GT-03-MN"]').wait_for(timeout=2000)
+
+    form.locator("input[name=seals]").fill("SL9")
+    form.locator("button").click()
+    page.wait_for_selector("#clerk-result.ok")
+    assert page.inner_text("#clerk-result").startswith(f"GT-03-MN accepted: {number} → ")
+    page.wait_for_selector('#inside tr[data-plate="GT-03-MN"]', timeout=2000)
+    assert "clerk" in page.inner_text('#inside tr[data-plate="GT-03-MN"]')
+
+    out = page.locator("#manual-out")
+    out.locator("select[name=visit]").select_option(label="GT-03-MN")
+    out.locator("button").click()
+    page.wait_for_selector('#departed tr[data-plate="GT-03-MN"]', timeout=2000)
+    assert "GT-03-MN out, turn time" in page.inner_text("#clerk-result")
+    visits = list(
+        TruckVisit.objects.filter(truck_plate="GT-03-MN")
+        .order_by("pk")
+        .values_list("status", "decided_by", "out_decided_by")
+    )
+    assert visits == [("refused", "clerk", ""), ("departed", "clerk", "clerk")]
+    page.screenshot(path="/tmp/gate_screen_clerk.png", full_page=True)
     assert log.problems == []

@@ -9,6 +9,7 @@ import itertools
 from django.core.management import call_command
 from django.db.models import Count
 
+from gate import demo
 from gate.choices import LaneDirection
 from gate.demo import gate_demo_seed
 from gate.models import Appointment, AppointmentSlot, GateLane, TruckVisit
@@ -51,7 +52,8 @@ def test_the_demo_gate_has_a_realistic_mix_and_leaves_no_live_events(terminal, l
     terminal.refresh_from_db()
     assert terminal.event_seq == seq
     assert not Event.objects.filter(terminal=terminal).exists()
-    assert AppointmentSlot.objects.filter(terminal=terminal).count() == 20 * 4
+    hours = demo.HISTORY_HOURS + 3 + demo.FUTURE_HOURS + 1
+    assert AppointmentSlot.objects.filter(terminal=terminal).count() == hours * 4
     statuses = dict(TruckVisit.objects.values_list("status").annotate(n=Count("pk")))
     assert statuses["departed"] > 10
     assert statuses["refused"] >= 2

@@ -451,8 +451,21 @@ function renderDeparted() {
   if (!rows.length) body.append(el("tr", {}, el("td", { colspan: 5, class: "empty" }, "No departures in the last 24 hours.")));
 }
 
+function renderOutChoices() {
+  const select = document.querySelector("#manual-out select[name=visit]");
+  if (!select) return;
+  const chosen = select.value;
+  const rows = visitsSorted()
+    .filter((v) => v.status === "accepted")
+    .sort((a, b) => a.truck_plate.localeCompare(b.truck_plate));
+  select.replaceChildren(...rows.map((v) => el("option", { value: v.id }, v.truck_plate)));
+  if (rows.some((v) => String(v.id) === chosen)) select.value = chosen;
+  select.closest("form").querySelector("button").disabled = !rows.length;
+}
+
 function render() {
   const t = now();
+  renderOutChoices();
   renderCounters(t);
   renderLanes(t);
   renderQueue(t);
@@ -473,6 +486,100 @@ function tick() {
   }
   renderCounters(t);
   if (Math.floor(t / 1000) % 5 === 0) renderLanes(t);
+}
+
+// --- the clerk's manual entry -------------------------------------------------------------------
+
+/** One key per submission; crypto.randomUUID needs a secure context (plain-http LAN hosts lack it). */
+function idempotencyKey() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  return `gate-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+async function postJson(url, body) {
+  const resp = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: {
+      Accept: "application/json",
+      "Content-Type": "application/json",
+      "X-CSRFToken": csrf(),
+      "Idempotency-Key": idempotencyKey(),
+    },
+    body: JSON.stringify(body),
+  });
+  let data = null;
+  try {
+    data = await resp.json();
+  } catch {
+    data = null;
+  }
+  return { ok: resp.ok, status: resp.status, data };
+}
+
+function clerkSays(text, ok) {
+  const p = $("clerk-result");
+  p.textContent = text;
+  p.className = `hint ${ok ? "ok" : "bad"}`;
+}
+
+function wireClerk() {
+  const formIn = $("manual-in");
+  const formOut = $("manual-out");
+  if (!formIn || !formOut) return;
+  formIn.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(formIn);
+    const container = {
+      container_number: String(f.get("container_number")).trim().toUpperCase(),
+      seals: String(f.get("seals") || "")
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+      pin: String(f.get("pin") || "").trim(),
+    };
+    const button = formIn.querySelector("button");
+    button.disabled = true;
+    try {
+      const r = await postJson("/api/v1/gate/truck-visits/gate-in/", {
+        lane: f.get("lane"),
+        truck_plate: String(f.get("truck_plate")).trim(),
+        appointment: String(f.get("appointment") || "").trim(),
+        containers: [container],
+        manual: true,
+      });
+      if (!r.ok) clerkSays((r.data && r.data.message) || `Error ${r.status}`, false);
+      else if (r.data.status === "refused")
+        clerkSays(`${r.data.truck_plate} refused: ${r.data.reasons.map((x) => x.message).join(" ")}`, false);
+      else {
+        const where = r.data.transactions.map((x) => `${x.container_number} → ${x.yard_position || "no position yet"}`);
+        clerkSays(`${r.data.truck_plate} accepted: ${where.join(", ")}`, true);
+        formIn.reset();
+      }
+    } catch (err) {
+      clerkSays(`Not sent: ${err.message}`, false);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  formOut.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(formOut);
+    const button = formOut.querySelector("button");
+    button.disabled = true;
+    try {
+      const r = await postJson(`/api/v1/gate/truck-visits/${f.get("visit")}/gate-out/`, {
+        lane: f.get("lane"),
+        manual: true,
+      });
+      if (!r.ok) clerkSays((r.data && r.data.message) || `Error ${r.status}`, false);
+      else clerkSays(`${r.data.truck_plate} out, turn time ${duration(r.data.turn_time_s)}, ${r.data.eir_number}`, true);
+    } catch (err) {
+      clerkSays(`Not sent: ${err.message}`, false);
+    } finally {
+      button.disabled = false;
+    }
+  });
 }
 
 window.__gate = {
@@ -496,6 +603,7 @@ async function start() {
     setConn("offline", "Not loaded");
     return;
   }
+  wireClerk();
   setInterval(tick, 1000);
   tick();
   live = connectLive({
