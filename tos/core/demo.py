@@ -1801,7 +1801,6 @@ def demo_seed(*, seed: int = DEFAULT_SEED, now: datetime | None = None) -> DemoS
     started = time.monotonic()
     if Terminal.objects.filter(code=DEMO_TERMINAL_CODE).exists():
         return DemoSummary(created=False, terminal_code=DEMO_TERMINAL_CODE)
-    live = now is None  # on the real clock: the gate's day so far is added (gate.demo)
     if now is None:
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
     with transaction.atomic():
@@ -1813,10 +1812,6 @@ def demo_seed(*, seed: int = DEFAULT_SEED, now: datetime | None = None) -> DemoS
         )
         terminal, skipped = _write_plan(plan)
         _write_berth_plan(terminal, plan)
-        if live:
-            from gate.demo import gate_demo_seed  # imported here: tos.core imports no app (§4)
-
-            gate_demo_seed(terminal=terminal, seed=seed)
         from customs.demo import customs_demo_seed  # a realistic inspection queue (§4)
 
         customs_demo_seed(terminal=terminal, now=now)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from tos.core.demo import DEFAULT_SEED, DEMO_PASSWORD, DEMO_USERS, demo_seed
+from tos.core.models import Terminal
 
 
 class Command(BaseCommand):
@@ -39,6 +40,9 @@ class Command(BaseCommand):
                 f"The demo terminal {summary.terminal_code} is already loaded; nothing to do."
             )
             return
+        from gate.demo import gate_demo_seed  # the gate's day so far, on the real clock
+
+        gate = gate_demo_seed(terminal=Terminal.objects.get(code=summary.terminal_code), seed=seed)
         c = summary.counts
         blocks = c["yard_blocks"]
         orgs = c["organisations"]
@@ -62,6 +66,11 @@ class Command(BaseCommand):
         self.stdout.write(f"    by category: {_join(c['units_by_category'])}")
         self.stdout.write(f"    by state: {_join(c['units_by_state'])}")
         self.stdout.write(f"  holds: {c['holds_active']} active, {c['holds_released']} released")
+        self.stdout.write(
+            f"  gate: {gate.get('visits', 0)} truck visits in the last hours "
+            f"({gate.get('inside', 0)} in the terminal, {gate.get('departed', 0)} departed, "
+            f"{gate.get('refused', 0)} refused), {gate.get('queued', 0)} trucks queued"
+        )
         if summary.skipped_users:
             self.stdout.write(
                 "  existing users left unchanged: " + ", ".join(summary.skipped_users)
