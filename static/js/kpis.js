@@ -73,7 +73,7 @@ const base = (extra) => ({
   color: COLOURS,
   animation: false,
   tooltip: { trigger: "axis", confine: true },
-  grid: { left: 56, right: 24, top: 36, bottom: 56 },
+  grid: { left: 56, right: 24, top: 48, bottom: 56 },
   legend: { top: 0 },
   ...extra,
 });
@@ -103,7 +103,7 @@ function levelAndBlocks(data, blockValue, yName) {
     tooltip: { trigger: "axis", confine: true },
     legend: { top: 0 },
     grid: [
-      { left: 56, right: 24, top: 36, height: "34%" },
+      { left: 56, right: 24, top: 48, height: "30%" },
       { left: 56, right: 24, top: "60%", bottom: 48 },
     ],
     xAxis: [
