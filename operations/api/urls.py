@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from operations.api import views
+from operations.api.control_room import ControlRoomApi
 
 router = SimpleRouter()
 router.register("operations/equipment", views.EquipmentViewSet, basename="opsequipment")
@@ -31,6 +32,7 @@ urlpatterns = [
         name="ops-visit-kpis",
     ),
     path("operations/kpis/", views.TerminalKpiApi.as_view(), name="ops-kpis"),
+    path("operations/control-room/", ControlRoomApi.as_view(), name="ops-control-room"),
     path("operations/crane-queues/<int:pk>/", views.CraneQueueApi.as_view(), name="ops-queue"),
     path(
         "operations/crane-queues/<int:pk>/resequence/",
