@@ -12,10 +12,12 @@ Decomposition (a 5,000-move call on a 10,000 TEU vessel in well under a minute):
    their yard stack first (they are picked first, so no rehandle).
 4. **Slots** (:func:`slot_section`, CP-SAT per section, sections fore to aft, hold before deck,
    each with its share of the remaining time): which class of box in which cell, with supports,
-   no 20' on a 40', plugs, stack weight and height (with the heaviest box of each class), IMDG
+   no 20' on a 40', plugs, stack weight (mean weight of each class) and height (tallest box), IMDG
    segregation levels 1-2 inside the section and against dangerous boxes already placed, and
    soft overstows, heavy over light and the transverse moment. A greedy fill of the same section
-   (:func:`greedy_place`) is the hint and the fallback. Inside a class, heavier boxes go lower.
+   (:func:`greedy_place`) comes first; the CP-SAT model runs (warm-started from it) only where
+   the greedy fill left boxes over and the section's share of the time is at least a second.
+   Inside a class, the box picked first in the yard (then the heavier) goes lower.
 5. **Repair**: boxes the sections could not take are placed greedily anywhere legal; the
    independent checker (:func:`stowage.solvers.check.check`) runs on the whole plan, boxes it
    objects to are taken off and re-placed, and what cannot be placed goes to ``unplaced`` with
@@ -29,6 +31,7 @@ None (the decomposition proves no lower bound on the whole objective).
 from __future__ import annotations
 
 import time
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
@@ -132,7 +135,7 @@ def solve(
         if stopped[0]:
             skipped.extend(boxes)
             continue
-        remaining = deadline - time.monotonic() - 0.25 * time_limit
+        remaining = deadline - time.monotonic() - 0.3 * time_limit
         budget = max(0.05, remaining * sec.free_cells / max(1, room_left))
         room_left -= sec.free_cells
         if boxes:
@@ -149,7 +152,9 @@ def solve(
     placed_left, still = repair(instance, plan, left, trans=trans)
     report(0.9, "polish: swaps against rehandles and heavy over light")
     if not stopped[0]:
+        polish_started = time.monotonic()
         stats["swaps"] = polish(instance, plan, deadline=deadline - 0.02 * time_limit)
+        stats["polish_seconds"] = round(time.monotonic() - polish_started, 1)
     for box in skipped:
         unplaced[box.id] = NOT_PLANNED
     for attempt in range(3):
@@ -425,7 +430,8 @@ def slot_section(
     trans = trans if trans is not None else [0]
     before = trans[0]
     greedy, left = greedy_place(instance, plan, boxes, sec=sec, trans=trans, strict=True)
-    if time_limit < 1.0 or len(boxes) < 2:
+    if time_limit < 1.0 or len(boxes) < 2 or not left:
+        # CP-SAT is worth its model only where the greedy fill left boxes over
         return greedy, left, False
     for b in greedy:
         plan.remove(b)
@@ -816,6 +822,13 @@ class _Swapper:
             + w.trans_moment * round(abs(trans) / checker.MOMENT_UNIT)
         )
 
+    def rehandle_delta(self, a: str, b: str) -> int:
+        """The change in rehandles alone (cheap: two yard stacks), to filter candidates."""
+        inst = self.instance
+        stacks = {inst.boxes[o].yard[:3] for o in (a, b) if inst.boxes[o].yard}
+        seq = {**self.seq, a: self.seq[b], b: self.seq[a]}
+        return sum(self.rehandles(k, seq) - self.rehandles(k, self.seq) for k in stacks)
+
     def delta(self, a: str, b: str) -> int:
         return self._local(a, b, True) - self._local(a, b, False)
 
@@ -841,17 +854,35 @@ class _Swapper:
         return False
 
 
-def polish(instance: Instance, plan: Plan, *, deadline: float, candidates: int = 24) -> int:
+def polish(instance: Instance, plan: Plan, *, deadline: float, candidates: int = 16) -> int:
     """Improving swaps of same-length load boxes against yard rehandles (and whatever else the
     exact delta sees: overstows, heavy over light, moments) until no swap helps or the deadline.
-    Returns the number of swaps made."""
+    Returns the number of swaps made.
+
+    A swap exchanges two boxes' positions, hence their places in the load sequence, so each
+    length keeps one list of its boxes in load order (the order of the positions never
+    changes, only which box holds which) and candidates are found by bisection."""
     sw = _Swapper(instance, plan)
-    by_length: dict[int, list[str]] = defaultdict(list)
+    order: dict[int, list[str]] = defaultdict(list)
     for b in plan.pos:
         if b not in instance.remain_ids:
-            by_length[instance.boxes[b].length_ft].append(b)
-    for ids in by_length.values():
+            order[instance.boxes[b].length_ft].append(b)
+    keys: dict[int, list[tuple]] = {}
+    index: dict[str, int] = {}
+    for length, ids in order.items():
         ids.sort(key=lambda b: sw.seq[b])
+        keys[length] = [sw.seq[b] for b in ids]
+        index.update((b, i) for i, b in enumerate(ids))
+
+    def swap(a: str, b: str) -> bool:
+        if not sw.apply(a, b):
+            return False
+        ids = order[instance.boxes[a].length_ft]
+        ia, ib = index[a], index[b]
+        ids[ia], ids[ib] = b, a
+        index[a], index[b] = ib, ia
+        return True
+
     swaps = 0
     for _round in range(4):
         improved = False
@@ -862,27 +893,28 @@ def polish(instance: Instance, plan: Plan, *, deadline: float, candidates: int =
                 continue
             best: tuple[int, str, str] | None = None
             length = instance.boxes[victim].length_ft
-            pool = by_length[length]
-            earlier = [c for c in pool if sw.seq[c] < sw.seq[blocker] and c != victim]
-            for c in earlier[-candidates:]:
+            cut = bisect_left(keys[length], sw.seq[blocker])
+            for c in order[length][max(0, cut - candidates) : cut]:
+                if c == victim or sw.rehandle_delta(victim, c) >= 0:
+                    continue
                 d = sw.delta(victim, c)
                 if d < 0 and (best is None or d < best[0]):
                     best = (d, victim, c)
-            pool = by_length[instance.boxes[blocker].length_ft]
-            later = [c for c in pool if sw.seq[c] > sw.seq[victim] and c != blocker]
-            for c in later[:candidates]:
+            length = instance.boxes[blocker].length_ft
+            cut = bisect_right(keys[length], sw.seq[victim])
+            for c in order[length][cut : cut + candidates]:
+                if c == blocker or sw.rehandle_delta(blocker, c) >= 0:
+                    continue
                 d = sw.delta(blocker, c)
                 if d < 0 and (best is None or d < best[0]):
                     best = (d, blocker, c)
-            if best is not None and sw.apply(best[1], best[2]):
+            if best is not None and swap(best[1], best[2]):
                 swaps += 1
                 improved = True
-                for ids in by_length.values():
-                    ids.sort(key=lambda b: sw.seq[b])
         for upper, lower in sw.heavy_pairs():
             if time.monotonic() > deadline:
                 return swaps
-            if sw.delta(upper, lower) < 0 and sw.apply(upper, lower):
+            if sw.delta(upper, lower) < 0 and swap(upper, lower):
                 swaps += 1
                 improved = True
         if not improved:
