@@ -17,12 +17,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from customs import services
 from customs.choices import SensorKind
 from tos.core.choices import UnitCategory, UnitState, VisitPhase
-from tos.core.models import ContainerVisit, Hold, Terminal, User, VesselVisit
+from tos.core.models import ContainerVisit, Event, Hold, Terminal, User, VesselVisit
 
 ORE_DECLARED = {"Fe": 62.0, "SiO2": 4.5, "Al2O3": 2.3, "moisture": 8.5}
 
@@ -67,7 +68,25 @@ def _declare(terminal: Terminal, unit: ContainerVisit, reference: str, **fields:
 
 
 def customs_demo_seed(*, terminal: Terminal, now: dt.datetime) -> dict[str, int]:
-    """Write the customs demo; returns what it created. Does nothing without free imports."""
+    """Write the customs demo; returns what it created. Does nothing without free imports.
+
+    Like the rest of the demo this is a starting state, not a change anybody watches: the live
+    events the services wrote are removed again and the terminal's event sequence is put back,
+    in the same transaction (as the gate's demo does; DESIGN.md §5.6)."""
+    with transaction.atomic():
+        seq_before = (
+            Terminal.objects.select_for_update()
+            .filter(pk=terminal.pk)
+            .values_list("event_seq", flat=True)
+            .get()
+        )
+        counts = _seed(terminal=terminal, now=now)
+        Event.objects.filter(terminal=terminal, seq__gt=seq_before).delete()
+        Terminal.objects.filter(pk=terminal.pk).update(event_seq=seq_before)
+    return counts
+
+
+def _seed(*, terminal: Terminal, now: dt.datetime) -> dict[str, int]:
     officer = User.objects.filter(username="customs").first()
     yard = _free_imports(terminal, UnitState.ON_TERMINAL)
     coming = _free_imports(terminal, UnitState.INBOUND) or _free_imports(
