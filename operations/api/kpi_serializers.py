@@ -34,6 +34,12 @@ def _parse(name: str, raw: str, tz: dt.tzinfo) -> dt.datetime:
                 value = dt.datetime.combine(day, dt.time())
         except ValueError:
             value = None
+    if value is not None and not 1900 <= value.year <= 2999:
+        raise ApplicationError(
+            "invalid_datetime",
+            f"{name} must lie between the years 1900 and 2999.",
+            details={name: ["A year from 1900 to 2999."]},
+        )
     if value is None:
         raise ApplicationError(
             "invalid_datetime",

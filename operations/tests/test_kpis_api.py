@@ -113,6 +113,9 @@ def test_without_a_period_the_last_24_hours_to_the_next_full_hour_are_shown(plan
         ({"start": "yesterday", "end": "2026-03-03T00:00:00Z"}, "invalid_datetime", "start"),
         ({"start": "2026-03-02T00:00:00Z", "end": "2026-13-40T00:00"}, "invalid_datetime", "end"),
         ({"start": "2026-03-02T00:00:00Z", "end": "x" * 500}, "invalid_datetime", "end"),
+        ({"start": "2026-03-02T25:00:00Z"}, "invalid_datetime", "start"),
+        ({"end": "0001-01-01T00:00:00Z"}, "invalid_datetime", "end"),
+        ({"start": "9999-12-31T23:00:00Z"}, "invalid_datetime", "start"),
         (
             {"start": "2026-03-03T00:00:00Z", "end": "2026-03-02T00:00:00Z"},
             "period_not_positive",
