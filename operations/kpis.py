@@ -433,6 +433,25 @@ def _level(
     return out
 
 
+def _levels_at(
+    spans: list[tuple[dt.datetime, dt.datetime | None, Any, int]], times: list[dt.datetime]
+) -> list[dict[Any, int]]:
+    """:func:`_level` at each of the ascending ``times``, in one sweep over the changes."""
+    changes = sorted(
+        [(t0, key, w) for t0, _t1, key, w in spans]
+        + [(t1, key, -w) for _t0, t1, key, w in spans if t1 is not None],
+        key=lambda c: c[0],
+    )
+    level: dict[Any, int] = defaultdict(int)
+    out, i = [], 0
+    for t in times:
+        while i < len(changes) and changes[i][0] <= t:
+            level[changes[i][1]] += changes[i][2]
+            i += 1
+        out.append(dict(level))
+    return out
+
+
 def _peaks(
     spans: list[tuple[dt.datetime, dt.datetime | None, Any, int]],
     start: dt.datetime,
@@ -487,7 +506,7 @@ def kpi_yard_occupancy(
     ]
     at = period_at(end)
     times = sample_times(start, end, at)
-    levels = [_level(spans, t) for t in times]
+    levels = _levels_at(spans, times)
     capacity = sum(b.capacity_teu for b in blocks)
     series = [
         [t, sum(lv.values()), _round(100 * sum(lv.values()) / capacity) if capacity else None]
@@ -592,7 +611,7 @@ def kpi_reefer_plugs(*, terminal: Terminal, start: dt.datetime, end: dt.datetime
     plugs = sum(_plugs(b) for b in blocks)
     at = period_at(end)
     times = sample_times(start, end, at)
-    levels = [_level(spans, t) for t in times]
+    levels = _levels_at(spans, times)
     series = [
         [t, sum(lv.values()), _round(100 * sum(lv.values()) / plugs) if plugs else None]
         for t, lv in zip(times, levels, strict=True)
