@@ -198,6 +198,11 @@ SPECTACULAR_SETTINGS = {
         "EquipmentKindEnum": "operations.choices.EquipmentKind",
         "EquipmentStateEnum": "operations.choices.EquipmentState",
         "ProblemKindEnum": "operations.choices.ProblemKind",
+        "DeclarationKindEnum": "customs.choices.DeclarationKind",
+        "DeclarationStatusEnum": "customs.choices.DeclarationStatus",
+        "SensorKindEnum": "customs.choices.SensorKind",
+        "DecisionActionEnum": "customs.choices.DecisionAction",
+        "DecidedByEnum": "gate.choices.DecidedBy",
     },
 }
 
