@@ -373,8 +373,10 @@ def warm_start(
 def greedy_counts(
     instance: Instance, secs: list[Section], groups: dict[tuple, list[Box]]
 ) -> dict[tuple[tuple, int], int]:
-    """A feasible assignment of the master (its hard constraints): each group spread over its
-    sections in proportion to their free room, what does not fit first-fit. It is the hint of
+    """A feasible assignment of the master (its hard constraints): each group (later PODs first)
+    into the holds, then the decks, the same number of boxes for every crane's range of units
+    (:func:`crane_ranges`), inside a range in proportion to free room; what does not fit
+    first-fit. It is the hint of
     the CP-SAT model and its fallback when the model finds nothing in time."""
     room = [int(s.free_cells * FILL) for s in secs]
     c20 = [len(s.cells20) for s in secs]
@@ -423,6 +425,12 @@ def greedy_counts(
             dg_cap[j] -= k
             dg_units[secs[j].index].add(gk[4])
 
+    ranges = crane_ranges(secs, instance.ship.units, max(1, instance.cranes))
+    unit_pos = {u: i for i, u in enumerate(instance.ship.units)}
+    range_of = {
+        j: next(k for k, (a, b) in enumerate(ranges) if a <= unit_pos[s.unit] <= b)
+        for j, s in enumerate(secs)
+    }
     order = sorted(groups, key=lambda g: (not g[4], not g[2], g[1] != 45, -g[0], -g[1], g))
     for gk in order:
         boxes = groups[gk]
@@ -431,19 +439,26 @@ def greedy_counts(
         need = len(boxes)
         if not gk[4]:
             # later ports into the holds first, spread by free room (crane balance)
+            # every crane's range of units wants the same number of boxes, holds first
+            desire = dict.fromkeys(range(len(ranges)), need / len(ranges))
             for deck in (False, True):
                 layer = [j for j, s in enumerate(secs) if s.deck == deck]
-                fit = {j: fits(gk, j, avg_kg, avg_mm) for j in layer}
                 teu = 2 if gk[1] >= 40 else 1
-                room_layer = sum(min(room[j], fit[j] * teu) for j in layer)
-                if room_layer <= 0 or need <= 0:
-                    continue
-                share = min(1.0, need * teu / room_layer)
+                cap = {j: min(room[j] // teu, fits(gk, j, avg_kg, avg_mm)) for j in layer}
+                per_range: dict[int, list[int]] = defaultdict(list)
                 for j in layer:
-                    k = min(need, fit[j], int(share * min(room[j], fit[j] * teu) / teu + 0.5))
-                    if k > 0:
-                        take(gk, j, k, avg_kg, avg_mm)
-                        need -= k
+                    per_range[range_of[j]].append(j)
+                for k, js in per_range.items():
+                    total = sum(cap[j] for j in js)
+                    give = min(desire[k], total)
+                    if give <= 0:
+                        continue
+                    for j in js:
+                        n_j = min(need, cap[j], int(give * cap[j] / total + 0.5))
+                        if n_j > 0:
+                            take(gk, j, n_j, avg_kg, avg_mm)
+                            need -= n_j
+                            desire[k] -= n_j
         for j in sorted(range(len(secs)), key=lambda j: (secs[j].deck, -room[j])):
             if need <= 0:
                 break
