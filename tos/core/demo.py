@@ -1815,9 +1815,6 @@ def demo_seed(*, seed: int = DEFAULT_SEED, now: datetime | None = None) -> DemoS
         from customs.demo import customs_demo_seed  # a realistic inspection queue (§4)
 
         customs_demo_seed(terminal=terminal, now=now)
-        from operations.demo import operations_demo_seed  # equipment and their work (§4)
-
-        operations_demo_seed(terminal=terminal)
         counts = demo_counts(terminal)
     if not connection.in_atomic_block:
         # Thousands of rows arrived at once: refresh the planner's statistics, or PostgreSQL

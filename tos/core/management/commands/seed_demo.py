@@ -42,7 +42,11 @@ class Command(BaseCommand):
             return
         from gate.demo import gate_demo_seed  # the gate's day so far, on the real clock
 
-        gate = gate_demo_seed(terminal=Terminal.objects.get(code=summary.terminal_code), seed=seed)
+        terminal = Terminal.objects.get(code=summary.terminal_code)
+        gate = gate_demo_seed(terminal=terminal, seed=seed)
+        from operations.demo import operations_demo_seed  # equipment, and the trucks' work
+
+        work = operations_demo_seed(terminal=terminal)
         c = summary.counts
         blocks = c["yard_blocks"]
         orgs = c["organisations"]
@@ -70,6 +74,10 @@ class Command(BaseCommand):
             f"  gate: {gate.get('visits', 0)} truck visits in the last hours "
             f"({gate.get('inside', 0)} in the terminal, {gate.get('departed', 0)} departed, "
             f"{gate.get('refused', 0)} refused), {gate.get('queued', 0)} trucks queued"
+        )
+        self.stdout.write(
+            f"  operations: {work.get('equipment', 0)} pieces of equipment, "
+            f"{work.get('work_orders', 0)} work orders, {work.get('crane_queues', 0)} crane queues"
         )
         if summary.skipped_users:
             self.stdout.write(
