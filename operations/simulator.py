@@ -290,6 +290,7 @@ class Report:
     dispatch_ms: list[float] = field(default_factory=list)
     event_ms: list[float] = field(default_factory=list)
     events_lost: int = 0
+    rehandles: int = 0
     wall_s: float = 0.0
     sim_s: float = 0.0
 
@@ -450,14 +451,22 @@ class Simulator:
         self.report.dispatch_ms.append((time.perf_counter() - started) * 1000)
         eq.refresh_from_db(fields=["current_job", "state"])
         if wo is None:
-            if eq.kind != EquipmentKind.QUAY_CRANE or self._crane_has_work(eq):
+            if eq.kind != EquipmentKind.QUAY_CRANE and self._yard_has_work(eq):
                 self._push(now_s + IDLE_RETRY_S, eq.pk)
-            return
+            return  # a quay crane with nothing to dispatch has finished its queues
         self._push(now_s + self._cycle(eq), eq.pk)
 
-    def _crane_has_work(self, eq: Equipment) -> bool:
+    def _yard_has_work(self, eq: Equipment) -> bool:
+        """Planned yard jobs of the crane's block (or with no slot yet) are waiting."""
+        from django.db.models import Q
+
+        from operations.choices import YARD_KINDS
+
         return WorkOrder.objects.filter(
-            crane_queue__crane_id=eq.quay_crane_id, status="planned"
+            Q(from_block=eq.block_id) | Q(to_block=eq.block_id),
+            terminal=self.terminal,
+            kind__in=YARD_KINDS,
+            status="planned",
         ).exists()
 
     def _complete(self, now_s: float, eq: Equipment, wo: WorkOrder) -> None:
@@ -472,16 +481,25 @@ class Simulator:
             )
             self.report.refused["no_slot"] += 1
             return
-        started = time.perf_counter()
-        try:
-            done = services.work_order_complete(
-                work_order=wo, equipment=eq, position=position, by=self.by
-            )
-        except ApplicationError as exc:
-            self.report.refused[exc.code] += 1
-            services.work_order_report_problem(
-                work_order=wo, equipment=eq, kind="other", note=f"simulator: {exc.code}"[:500]
-            )
+        for _attempt in range(4):
+            started = time.perf_counter()
+            try:
+                done = services.work_order_complete(
+                    work_order=wo, equipment=eq, position=position, by=self.by
+                )
+                break
+            except ApplicationError as exc:
+                blocking = (
+                    (exc.details or {}).get("blocking") if exc.code == "unit_blocked" else None
+                )
+                if blocking and all(self._rehandle(unit_id) for unit_id in blocking):
+                    continue  # the boxes on top were shifted away: the crane lifts it now
+                self.report.refused[exc.code] += 1
+                services.work_order_report_problem(
+                    work_order=wo, equipment=eq, kind="other", note=f"simulator: {exc.code}"[:500]
+                )
+                return
+        else:
             return
         ended = time.perf_counter()
         self.commit_at[done.pk] = time.time()
@@ -496,6 +514,44 @@ class Simulator:
         self.report.moves.append(move)
         if self.on_move is not None:
             self.on_move(move)
+
+    def _rehandle(self, unit_id: int, depth: int = 0) -> bool:
+        """Shift a box that stands on one the crane needs (a rehandle) to the slot the yard
+        allocation suggests, shifting what stands on it first. True when it moved."""
+        from yard import services as yard
+        from yard.allocation import allocation_suggest
+        from yard.choices import Origin
+        from yard.models import YardBlock
+
+        unit = ContainerVisit.objects.select_related("container").get(pk=unit_id)
+        exclude: set[tuple[int, int, int, int]] = set()
+        for _attempt in range(3):
+            try:
+                chosen = allocation_suggest(
+                    unit=unit, origin=Origin.GATE, top=1, exclude=frozenset(exclude)
+                ).chosen
+            except ApplicationError:
+                return False
+            if chosen is None:
+                return False
+            try:
+                yard.yard_unit_move(
+                    unit=unit,
+                    block=YardBlock.objects.get(pk=chosen.block_id),
+                    bay=chosen.bay,
+                    row=chosen.row,
+                    tier=chosen.tier,
+                    by=self.by,
+                )
+            except ApplicationError as exc:
+                above = (exc.details or {}).get("blocking") if exc.code == "unit_blocked" else None
+                if above and depth < 3 and all(self._rehandle(u, depth + 1) for u in above):
+                    continue
+                exclude.add((chosen.block_id, chosen.bay, chosen.row, chosen.tier))
+                continue
+            self.report.rehandles += 1
+            return True
+        return False
 
     def run(self, *, max_moves: int | None = None) -> Report:
         """Run the day to its end, until no equipment has anything left to do, or until

@@ -88,6 +88,7 @@ class Command(BaseCommand):
             f"# moves completed: {done} {moves_by_kind(report)} in {report.sim_s / 3600:.2f} "
             f"simulated h, {report.wall_s:.1f} wall s ({done / max(report.wall_s, 1e-9):.1f}/s)"
         )
+        w(f"# rehandles (boxes shifted off a box to load): {report.rehandles}")
         if report.refused:
             w(f"# refused or problems: {dict(report.refused)}")
         w("measurement,samples,p50_ms,p95_ms,p99_ms")
