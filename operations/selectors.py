@@ -302,6 +302,8 @@ def kpi_terminal(*, terminal_id: int, since: datetime, until: datetime) -> dict[
 CONTROL_ROOM_QUEUE = 8
 #: How far back the control room lists customs alarms and gate refusals.
 CONTROL_ROOM_ALARM_HOURS = 12
+#: A berth rate over less work than this (hours) means nothing; the control room shows none.
+MIN_RATE_HOURS = 0.25
 _ALIVE_PHASES = ("planned", "inbound", "arrived", "working", "completed")
 
 
@@ -326,7 +328,8 @@ def control_room_snapshot(*, terminal: Any, now: datetime | None = None) -> dict
     * ``vessels``: the calls at berth now — a published berth whose window covers ``now``, or a
       visit alongside (working or completed) or with crane work queues, not departed — with
       their quay stretch, discharge/load/restow done and total, and the berth rate BMPH (moves
-      done / hours from the first move's start to the last completion, as :func:`kpi_vessel`);
+      done / hours from the first move's start to the last completion, as :func:`kpi_vessel`;
+      None until the work spans a quarter of an hour, when a rate would mean nothing);
     * ``cranes``: every quay crane with its equipment state and job, its queue on a vessel at
       berth (done/total and the next :data:`CONTROL_ROOM_QUEUE` moves), the bay it works and its
       position along the quay, and the completion times of its moves of the last hour (GCR);
@@ -458,6 +461,7 @@ def control_room_snapshot(*, terminal: Any, now: datetime | None = None) -> dict
             done = sum(k["done"] for k in c.values())
             start = (span["first_start"] or span["first_done"]) if span else None
             end = span["last_done"] if span else None
+            hours = _hours(start, end) or 0.0
             vessels.append(
                 {
                     "vessel_visit": visit_id,
@@ -478,7 +482,7 @@ def control_room_snapshot(*, terminal: Any, now: datetime | None = None) -> dict
                     "total": sum(k["total"] for k in c.values()),
                     "first_move_at": start.isoformat() if start else None,
                     "last_move_at": end.isoformat() if end else None,
-                    "bmph": _rate(done, _hours(start, end)),
+                    "bmph": _rate(done, hours) if hours >= MIN_RATE_HOURS else None,
                 }
             )
         vessel_of = {v["vessel_visit"]: v for v in vessels}

@@ -17,6 +17,7 @@ const root = document.getElementById("control-room");
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
 const HOUR_MS = 3600_000;
+const MIN_RATE_HOURS = 0.25; // as the snapshot: no berth rate over less than a quarter of an hour
 const PAD = { left: 28, right: 28 };
 const ROW_H = 230; // px per quay
 const QUAY_Y = 176; // the quay edge (px from the top of a quay's drawing)
@@ -116,7 +117,7 @@ function moveBay(j) {
 function rate(done, first, last) {
   if (!first || !last) return null;
   const hours = (Date.parse(last) - Date.parse(first)) / HOUR_MS;
-  return hours > 0 ? Math.round((done / hours) * 10) / 10 : null;
+  return hours >= MIN_RATE_HOURS ? Math.round((done / hours) * 10) / 10 : null;
 }
 
 function movesLastHour(crane) {
@@ -409,13 +410,16 @@ function drawQuay(quay, width) {
     }));
     const pct = v.total ? v.done / v.total : 0;
     const barW = Math.max(20, x1 - x0 - bow - 16);
-    g.append(el("svg:text", { class: "vessel-name", x: x0 + 8, y: hullTop + 17, text: `${v.vessel} · ${v.reference}` }));
+    const wide = barW >= 250;
+    g.append(el("svg:text", { class: "vessel-name", x: x0 + 8, y: hullTop + 17, text: wide || barW >= 170 ? `${v.vessel} · ${v.reference}` : v.vessel }));
     g.append(el("svg:rect", { class: "bar", x: x0 + 8, y: hullTop + 25, width: barW, height: 9, rx: 2 }));
     g.append(el("svg:rect", { class: "bar-done", x: x0 + 8, y: hullTop + 25, width: barW * pct, height: 9, rx: 2 }));
     g.append(el("svg:text", {
       class: "vessel-progress", x: x0 + 8, y: hullTop + 47,
       "data-visit": v.vessel_visit, "data-done": v.done, "data-total": v.total,
-      text: `${v.done}/${v.total} moves · D ${v.discharge.done}/${v.discharge.total} · L ${v.load.done}/${v.load.total}${v.bmph !== null ? ` · ${v.bmph} BMPH` : ""}`,
+      text: wide
+        ? `${v.done}/${v.total} moves · D ${v.discharge.done}/${v.discharge.total} · L ${v.load.done}/${v.load.total}${v.bmph !== null ? ` · ${v.bmph} BMPH` : ""}`
+        : `${v.done}/${v.total} moves`,
     }));
     svg.append(g);
   }
@@ -526,7 +530,7 @@ function renderEquipment() {
       el("td", { text: e.where || e.block || "" }),
       el("td", { text: e.job ? (e.job.container ? jobText(e.job) : `order ${e.job.work_order}`) : "" }),
     ));
-  $("equipment").replaceChildren(el("table", { class: "cr-table" },
+  $("equipment").replaceChildren(el("table", { class: "cr-table cr-equipment" },
     el("thead", {}, el("tr", {}, ...["Name", "Kind", "State", "Where", "Current job"].map((h) => el("th", { text: h })))),
     el("tbody", {}, ...rows)));
 }
