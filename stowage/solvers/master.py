@@ -373,13 +373,9 @@ def warm_start(
 def greedy_counts(
     instance: Instance, secs: list[Section], groups: dict[tuple, list[Box]]
 ) -> dict[tuple[tuple, int], int]:
-    """A feasible assignment of the master (its hard constraints): each group (later PODs first)
-    into the holds, then the decks, the same number of boxes for every crane's range of units
-    (:func:`crane_ranges`), inside a range in proportion to free room; what does not fit
-    first-fit, sections with room clean of earlier PODs first. Boxes go only where a cell is
-    left that stands over no box staying on board for an earlier port (as far as the counts
-    tell). It is the hint of the CP-SAT model and its fallback when the model finds nothing in
-    time."""
+    """A feasible assignment of the master (its hard constraints): each group spread over its
+    sections in proportion to their free room, what does not fit first-fit. It is the hint of
+    the CP-SAT model and its fallback when the model finds nothing in time."""
     room = [int(s.free_cells * FILL) for s in secs]
     c20 = [len(s.cells20) for s in secs]
     c40 = [len(s.pos40) for s in secs]
@@ -388,11 +384,7 @@ def greedy_counts(
     mm = [int(s.mm * HEIGHT_MARGIN) for s in secs]
     dg_cap = [max(1, s.free_cells // 16) for s in secs]
     dg_units: dict[int, set[tuple]] = defaultdict(set)
-    clean = [dict(s.clean) for s in secs]
     out: dict[tuple[tuple, int], int] = {}
-
-    def clean_room(gk: tuple, j: int) -> int:
-        return clean[j].get(gk[0], secs[j].free_cells) // (2 if gk[1] >= 40 else 1)
 
     def fits(gk: tuple, j: int, avg_kg: int, avg_mm: int) -> int:
         s = secs[j]
@@ -427,18 +419,10 @@ def greedy_counts(
             plugs[j] -= teu * k
         kg[j] -= k * (avg_kg // 100)
         mm[j] -= k * teu * avg_mm
-        for p in list(clean[j]):
-            clean[j][p] = max(0, clean[j][p] - teu * k)
         if gk[4]:
             dg_cap[j] -= k
             dg_units[secs[j].index].add(gk[4])
 
-    ranges = crane_ranges(secs, instance.ship.units, max(1, instance.cranes))
-    unit_pos = {u: i for i, u in enumerate(instance.ship.units)}
-    range_of = {
-        j: next(k for k, (a, b) in enumerate(ranges) if a <= unit_pos[s.unit] <= b)
-        for j, s in enumerate(secs)
-    }
     order = sorted(groups, key=lambda g: (not g[4], not g[2], g[1] != 45, -g[0], -g[1], g))
     for gk in order:
         boxes = groups[gk]
@@ -446,32 +430,21 @@ def greedy_counts(
         avg_mm = sum(b.height_mm for b in boxes) // len(boxes)
         need = len(boxes)
         if not gk[4]:
-            # every crane's range of units wants the same number of boxes, holds first
-            desire = dict.fromkeys(range(len(ranges)), need / len(ranges))
+            # later ports into the holds first, spread by free room (crane balance)
             for deck in (False, True):
                 layer = [j for j, s in enumerate(secs) if s.deck == deck]
+                fit = {j: fits(gk, j, avg_kg, avg_mm) for j in layer}
                 teu = 2 if gk[1] >= 40 else 1
-                cap = {
-                    j: min(room[j] // teu, fits(gk, j, avg_kg, avg_mm), clean_room(gk, j))
-                    for j in layer
-                }
-                per_range: dict[int, list[int]] = defaultdict(list)
+                room_layer = sum(min(room[j], fit[j] * teu) for j in layer)
+                if room_layer <= 0 or need <= 0:
+                    continue
+                share = min(1.0, need * teu / room_layer)
                 for j in layer:
-                    per_range[range_of[j]].append(j)
-                for k, js in per_range.items():
-                    total = sum(cap[j] for j in js)
-                    give = min(desire[k], total)
-                    if give <= 0:
-                        continue
-                    for j in js:
-                        n_j = min(need, cap[j], int(give * cap[j] / total + 0.5))
-                        if n_j > 0:
-                            take(gk, j, n_j, avg_kg, avg_mm)
-                            need -= n_j
-                            desire[k] -= n_j
-        for j in sorted(
-            range(len(secs)), key=lambda j: (clean_room(gk, j) <= 0, secs[j].deck, -room[j])
-        ):
+                    k = min(need, fit[j], int(share * min(room[j], fit[j] * teu) / teu + 0.5))
+                    if k > 0:
+                        take(gk, j, k, avg_kg, avg_mm)
+                        need -= k
+        for j in sorted(range(len(secs)), key=lambda j: (secs[j].deck, -room[j])):
             if need <= 0:
                 break
             k = min(need, fits(gk, j, avg_kg, avg_mm), 1 if gk[4] else need)
