@@ -40,14 +40,19 @@ def module_page(
     actions: Sequence[tuple[str, str]] = (),
 ) -> Callable:
     """A login-protected view rendering ``web/module_index.html`` with ``build(request)``;
-    ``actions`` are (url name, label) links to the module's working pages."""
+    ``actions`` are (url name, label) links to the module's working pages (those only staff may
+    open are not shown to others)."""
 
     @login_required
     def view(request: Any) -> Any:
+        from tos.web.context_processors import STAFF_ONLY
+
+        staff = getattr(request.user, "is_terminal_staff", False)
+        shown = [a for a in actions if staff or a[0] not in STAFF_ONLY]
         return render(
             request,
             "web/module_index.html",
-            {"title": title, "intro": intro, "sections": build(request), "actions": actions},
+            {"title": title, "intro": intro, "sections": build(request), "actions": shown},
         )
 
     return view
