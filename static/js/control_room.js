@@ -35,14 +35,10 @@ const KINDS = {
   truck: "Terminal truck",
   igv: "IGV / AGV",
 };
-const RESYNC_TYPES = new Set([
-  "work_orders.generated",
-  "work_order.created",
-  "work_order.cancelled",
-  "crane_queues.built",
-  "crane_queue.resequenced",
-  "vessel_visit.phase_changed",
-]);
+const RESYNC_TYPES = new Set(["crane_queues.built", "crane_queue.resequenced", "vessel_visit.phase_changed"]);
+// These change a screen's totals only when they are about a call at berth (a gate's receival
+// or delivery order does not touch the quay).
+const RESYNC_IF_AT_BERTH = new Set(["work_orders.generated", "work_order.created", "work_order.cancelled"]);
 
 const state = {
   terminal: Number(root.dataset.terminal) || null,
@@ -307,6 +303,13 @@ function apply(e) {
   const p = e.payload || {};
   if (RESYNC_TYPES.has(e.type) || (e.topic === "berthing" && /publish/.test(e.type))) {
     resyncSoon();
+    return;
+  }
+  if (RESYNC_IF_AT_BERTH.has(e.type)) {
+    if (state.vessels.has(p.vessel_visit)) resyncSoon();
+    else if (e.type === "work_order.cancelled") {
+      for (const m of state.equipment.values()) if (m.job && m.job.work_order === p.work_order) m.job = null;
+    }
     return;
   }
   switch (e.type) {
