@@ -248,8 +248,8 @@ def day_plan(*, terminal: Terminal, start: dt.datetime, days: int, moves: int, b
                 if _cell(u.position_ref)
             ]
             loaded = _departure_plan(visit, freed, share - discharged, by)
-            counts = services.work_orders_from_stowage(visit=visit, by=by)
-            made = counts["discharge"] + counts["load"] + counts["restow"]
+            services.work_orders_from_stowage(visit=visit, by=by)
+            made = WorkOrder.objects.filter(vessel_visit=visit, status="planned").count()
             if made and not CraneQueue.objects.filter(vessel_visit=visit).exists():
                 try:
                     services.crane_queues_build(visit=visit, by=by)
@@ -291,6 +291,7 @@ class Report:
     event_ms: list[float] = field(default_factory=list)
     events_lost: int = 0
     rehandles: int = 0
+    interrupted: bool = False
     wall_s: float = 0.0
     sim_s: float = 0.0
 
@@ -575,7 +576,11 @@ class Simulator:
                 eq = Equipment.objects.select_related("quay_crane", "block", "position_block").get(
                     pk=eq_id
                 )
-                self._step(now_s, eq)
+                try:
+                    self._step(now_s, eq)
+                except KeyboardInterrupt:
+                    self.report.interrupted = True
+                    break
                 if max_moves is not None and len(self.report.moves) >= max_moves:
                     break
                 if not any(

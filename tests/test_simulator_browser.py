@@ -13,6 +13,7 @@ from django.db import connections
 from berthing.models import BerthAssignment
 from operations.simulator import Simulator, day_plan
 from operations.tests.conftest import scene  # noqa: F401  (fixture)
+from tests.support import on_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,11 +40,12 @@ def test_the_control_room_counter_and_the_yard_map_advance_while_the_simulator_r
         yard_slots.append((1 + 2 * i, 1, 1))
         scene.load_cell(bay, row, 84, yard=yard_slots[-1])
     start = BerthAssignment.objects.get(vessel_visit=scene.visit).berth_at
-    plan = day_plan(terminal=scene.terminal, start=start, days=1, moves=100, by=operator)
+    plan = on_server(day_plan, terminal=scene.terminal, start=start, days=1, moves=100, by=operator)
     assert plan.counts["work_orders"] == 2 * boxes
 
     _sign_in(page, asgi_live_server, operator)
-    page.goto(f"{asgi_live_server}/operations/")
+    page.goto(f"{asgi_live_server}/operations/control-room/")
+    page.wait_for_function("window.controlRoom && window.controlRoom.ready", timeout=15_000)
     page.wait_for_selector('[data-crane="QC01"][data-done="0"]', state="attached", timeout=15_000)
     total = int(page.get_attribute('[data-crane="QC01"]', "data-total"))
     assert total >= 2
@@ -88,4 +90,4 @@ def test_the_control_room_counter_and_the_yard_map_advance_while_the_simulator_r
     assert page.get_attribute('[data-crane="QC01"]', "data-done") == str(total)
     page.screenshot(path="/tmp/sim_control_room.png")
     yard.screenshot(path="/tmp/sim_yard_map.png")
-    assert log.problems() == []
+    assert log.problems == []

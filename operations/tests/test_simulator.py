@@ -46,6 +46,7 @@ def _run(scene, seed: int) -> tuple[list, dict]:
             ]
             out["open"] = WorkOrder.objects.filter(status__in=["planned", "dispatched"]).count()
             out["refused"] = dict(report.refused)
+            out["work_orders"] = plan.counts["work_orders"]
             raise _Rollback
     except _Rollback:
         pass
@@ -57,6 +58,7 @@ def test_two_runs_with_the_same_seed_complete_the_same_moves_in_the_same_order(s
     first, info = _run(scene, seed=7)
     second, _ = _run(scene, seed=7)
     assert len(first) == 16
+    assert info["work_orders"] == 16
     assert first == second
     assert info["open"] == 0
     assert info["refused"] == {}

@@ -4,6 +4,7 @@ and is the load generator: it prints the completion and event latency percentile
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -67,6 +68,10 @@ class Command(BaseCommand):
                     f"{move.kind:<9} {move.container} {dict(move.position)}"
                 )
 
+        def stop(signum: int, frame: Any) -> None:
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)  # a stopped run still prints what it measured
         started = timezone.now()
         plan, report = simulate(
             terminal=terminal,
@@ -89,6 +94,8 @@ class Command(BaseCommand):
             f"simulated h, {report.wall_s:.1f} wall s ({done / max(report.wall_s, 1e-9):.1f}/s)"
         )
         w(f"# rehandles (boxes shifted off a box to load): {report.rehandles}")
+        if report.interrupted:
+            w("# stopped before the end of the day (interrupted); figures are of the moves done")
         if report.refused:
             w(f"# refused or problems: {dict(report.refused)}")
         w("measurement,samples,p50_ms,p95_ms,p99_ms")
