@@ -173,3 +173,26 @@ def test_the_control_room_page_is_for_staff_and_linked_from_the_operations_page(
     agent.force_login(agent_a)
     assert agent.get("/operations/control-room/").status_code == 403
     assert b'href="/operations/control-room/"' not in agent.get("/operations/").content
+
+
+def test_customs_alarms_and_gate_refusals_of_the_last_hours_are_alarms(scene):
+    from tos.core.realtime import event_record
+
+    event_record(
+        terminal_id=scene.terminal.pk,
+        topic="customs",
+        type="customs.alarm",
+        payload={"kind": "radiation", "container": "MSCU1234565", "alarm_reason": "3.1 x bg"},
+    )
+    event_record(
+        terminal_id=scene.terminal.pk,
+        topic="gate",
+        type="truck.refused",
+        payload={"truck_plate": "RT-204-K", "reason_messages": ["No booking for the box."]},
+    )
+    event_record(terminal_id=scene.terminal.pk, topic="gate", type="truck.gate_in", payload={})
+    snap = selectors.control_room_snapshot(terminal=scene.terminal)
+    assert [(a["kind"], a["severity"], a["text"]) for a in snap["alarms"]] == [
+        ("truck.refused", "warning", "Gate refused truck RT-204-K: No booking for the box."),
+        ("customs.alarm", "error", "Customs radiation alarm on MSCU1234565: 3.1 x bg"),
+    ]
