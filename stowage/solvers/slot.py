@@ -318,6 +318,50 @@ def _plug(cell, position: str) -> bool:
     return cell.aft_reefer if position == AFT else cell.fore_reefer
 
 
+def _add_counting_bounds(
+    model: cp_model.CpModel,
+    instance: Instance,
+    by_type: dict[tuple, list[Container]],
+    types: list[tuple],
+    rank_of: list[int],
+    rolled: list,
+    present_at: dict[int, list],
+    used_terms: list,
+) -> None:
+    """Rounded counting cuts the LP relaxation does not find by itself: the containers of a
+    port rank (and all of them) need at least ``ceil(TEU / largest stack TEU)`` and
+    ``ceil(weight / largest stack weight)`` stacks; each rolled-out container lowers either
+    count by at most one (it is at most one stack's TEU and weight)."""
+    capacity = max(2 * sum(1 for c in stack.cells if c.usable) for stack in instance.stacks)
+    heaviest = max(stack.max_weight for stack in instance.stacks)
+    if capacity <= 0 or heaviest <= 0:
+        return
+
+    def needed(boxes: list[Container]) -> int:
+        teu = sum(c.length // 20 for c in boxes)
+        weight = sum(c.weight for c in boxes)
+        if any(c.length // 20 > capacity or c.weight > heaviest for c in boxes):
+            return 0
+        return max(-(-teu // capacity), -(-weight // heaviest))
+
+    ranks = sorted(set(rank_of))
+    for r in ranks:
+        ks = [k for k in range(len(types)) if rank_of[k] == r]
+        boxes = [c for k in ks for c in by_type[types[k]]]
+        boxes += [c for c in instance.loaded if _rank_key(instance, c) == r]
+        need = needed(boxes)
+        if need > 1 and present_at[r]:
+            model.add(sum(present_at[r]) + sum(rolled[k] for k in ks) >= need)
+    need = needed(list(instance.containers))
+    if need > 1 and used_terms:
+        model.add(sum(used_terms) + sum(rolled) >= need)
+
+
+def _rank_key(instance: Instance, container: Container) -> int:
+    pods = sorted({c.pod for c in instance.containers})
+    return pods.index(container.pod)
+
+
 def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
     """Solve ``instance`` to proven optimality or until ``time_limit`` seconds have passed."""
     started = time.monotonic()
@@ -557,6 +601,7 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
                     overstow_terms.append(ov)
 
     pod_terms, used_terms = [], []
+    present_at: dict[int, list] = defaultdict(list)
     for s in range(n_stacks):
         # the TEU of each port rank the stack takes; it holds at most its usable cells' TEU, so
         # the LP sees that a port (or any box) in a stack costs the stack's whole share
@@ -569,11 +614,13 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
         for r in range(n_ranks):
             if r in fixed_ranks:
                 present.append(1)
+                present_at[r].append(1)
             elif teu_by_rank[r]:
                 u = model.new_bool_var(f"u{s}_{r}")
                 model.add(sum(teu_by_rank[r]) <= capacity * u)
                 model.add(sum(teu_by_rank[r]) >= 1).only_enforce_if(u)
                 present.append(u)
+                present_at[r].append(u)
         if not present:
             continue
         extra = model.new_int_var(0, n_ranks, f"extra{s}")
@@ -599,7 +646,14 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
             model.add(sum(dry) <= dry_capacity * used)
         for u in present:
             model.add_implication(u, used)
+        # ports beyond the first: with ``used`` instead of 1 the LP cannot spread a port over
+        # fractions of stacks for free
+        model.add(extra >= sum(present) - used)
         used_terms.append(used)
+
+    # counting bounds: a port's boxes need at least as many stacks as their TEU (and weight)
+    # over the largest stack's; every rolled-out box lowers that by at most one
+    _add_counting_bounds(model, instance, by_type, types, rank_of, rolled, present_at, used_terms)
 
     # every plug below an occupied slot of a column holds a box: a reefer or a dry box (cost)
     for s, stack in enumerate(instance.stacks):
