@@ -44,6 +44,9 @@ class Command(BaseCommand):
 
         terminal = Terminal.objects.get(code=summary.terminal_code)
         gate = gate_demo_seed(terminal=terminal, seed=seed)
+        from stowage.demo import stowage_demo_seed  # profiles and arrival plans at berth
+
+        stowage = stowage_demo_seed(terminal=terminal, seed=seed)
         from operations.demo import operations_demo_seed  # equipment, and the trucks' work
 
         work = operations_demo_seed(terminal=terminal)
@@ -74,6 +77,10 @@ class Command(BaseCommand):
             f"  gate: {gate.get('visits', 0)} truck visits in the last hours "
             f"({gate.get('inside', 0)} in the terminal, {gate.get('departed', 0)} departed, "
             f"{gate.get('refused', 0)} refused), {gate.get('queued', 0)} trucks queued"
+        )
+        self.stdout.write(
+            f"  stowage: {stowage['profiles']} vessel profiles, {stowage['arrival_plans']} "
+            f"arrival plans ({stowage['cells']} boxes aboard)"
         )
         self.stdout.write(
             f"  operations: {work.get('equipment', 0)} pieces of equipment, "
