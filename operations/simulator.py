@@ -22,8 +22,9 @@ gives the same sequence of completed moves on the same starting data.
 
 ``speed`` is simulated seconds per wall second (the engine sleeps between events); ``None``
 runs as fast as the machine allows. The wall time of every completion call is recorded, and a
-listener on the terminal's Channels group records when each completion's event arrives
-(commit-to-subscriber latency).
+listener on the terminal's Channels group records when each completion's event arrives: the
+time from the completion call being sent to its event reaching a subscriber (what a screen
+sees after a driver confirms; the broadcast runs after commit, inside the call).
 """
 
 from __future__ import annotations
@@ -300,7 +301,7 @@ class Report:
         for name, values in (
             ("work_order_complete (call)", self.complete_ms),
             ("dispatch_next + accept (calls)", self.dispatch_ms),
-            ("completion commit → event at subscriber", self.event_ms),
+            ("completion call sent → event at subscriber", self.event_ms),
         ):
             rows.append(
                 (name, len(values), *(percentile(values, p) for p in (50, 95, 99)))  # type: ignore[arg-type]
@@ -483,7 +484,7 @@ class Simulator:
             self.report.refused["no_slot"] += 1
             return
         for _attempt in range(4):
-            started = time.perf_counter()
+            started, sent = time.perf_counter(), time.time()
             try:
                 done = services.work_order_complete(
                     work_order=wo, equipment=eq, position=position, by=self.by
@@ -503,7 +504,7 @@ class Simulator:
         else:
             return
         ended = time.perf_counter()
-        self.commit_at[done.pk] = time.time()
+        self.commit_at[done.pk] = sent
         self.report.complete_ms.append((ended - started) * 1000)
         move = Completed(
             at_s=round(now_s),
