@@ -35,7 +35,6 @@ from stowage.services import edi_upload_receive
 from tos import edi
 from tos.core.choices import PositionKind, Role, UnitState, VisitPhase
 from tos.core.models import ContainerVisit, Terminal, User, Vessel, VesselVisit
-from tos.core.services import unit_update
 
 #: The phases of the calls that get a profile and an arrival plan.
 AT_BERTH = (VisitPhase.ARRIVED, VisitPhase.WORKING)
@@ -135,7 +134,10 @@ def stow_bottom_up(
     return out
 
 
-def _stowed_unit(unit: ContainerVisit, position: edi.Position, locode: str) -> edi.StowedUnit:
+def _stowed_unit(
+    unit: ContainerVisit, position: edi.Position, locode: str, onward: str
+) -> edi.StowedUnit:
+    """The BAPLIE line of a box discharged here (``onward``: a transhipment's next POD)."""
     goods = (
         (edi.DangerousGoods(imdg_class=unit.imdg_class, un_number=unit.un_number),)
         if unit.imdg_class
@@ -145,17 +147,25 @@ def _stowed_unit(unit: ContainerVisit, position: edi.Position, locode: str) -> e
         position=position,
         container=unit.container.number,
         size_type=unit.container.iso_type,
-        status="3",
+        status="6" if onward else "3",  # EQD 8249: transhipment or import
         full=unit.category != "empty",
         gross_kg=Decimal(unit.gross_weight_kg) if unit.gross_weight_kg else None,
         vgm_kg=Decimal(unit.vgm_kg) if unit.vgm_kg else None,
         pol=unit.pol,
         pod=locode,  # every box the demo put aboard for this port is discharged here
-        final_destination=unit.pod if unit.pod and unit.pod != locode else "",
+        final_destination=onward,
         operator=unit.line.code,
         temperature_c=unit.reefer_setpoint_c,
         dangerous_goods=goods,
     )
+
+
+def _pods_restore(onward: dict[int, str]) -> None:
+    """Put the onward POD of the transhipment units back (see :func:`stowage_demo_seed`)."""
+    units = list(ContainerVisit.objects.filter(pk__in=list(onward)))
+    for unit in units:
+        unit.pod = onward[unit.pk]
+    ContainerVisit.objects.bulk_update(units, ["pod"], batch_size=1000)
 
 
 def _planner(terminal: Terminal) -> User:
@@ -206,7 +216,15 @@ def stowage_demo_seed(*, terminal: Terminal, seed: int = 1) -> dict[str, Any]:
             cells = stow_bottom_up(units, visit.vessel, rng)
             for unit in units:
                 unit.position_ref = cells[unit.pk].code
-            ContainerVisit.objects.bulk_update(units, ["position_ref"], batch_size=1000)
+            # The import compares a discharged box's unit with the BAPLIE and books it to this
+            # port's POD; the demo's transhipments carry their onward port as POD (the yard
+            # stacks by it). Their POD reads as this port for the import only and is put back
+            # after it in the same transaction, so the units do not change.
+            onward = {u.pk: u.pod for u in units if u.pod and u.pod != terminal.locode}
+            for unit in units:
+                if unit.pk in onward:
+                    unit.pod = terminal.locode
+            ContainerVisit.objects.bulk_update(units, ["position_ref", "pod"], batch_size=1000)
             plan = edi.BayPlan(
                 version="2.2",
                 vessel=edi.VesselCall(
@@ -217,7 +235,7 @@ def stowage_demo_seed(*, terminal: Terminal, seed: int = 1) -> dict[str, Any]:
                     carrier=visit.line.code,
                 ),
                 units=tuple(
-                    _stowed_unit(u, cells[u.pk], terminal.locode)
+                    _stowed_unit(u, cells[u.pk], terminal.locode, onward.get(u.pk, ""))
                     for u in sorted(units, key=lambda u: cells[u.pk].code)
                 ),
                 document_number=f"DEMO-{visit.reference}",
@@ -236,12 +254,7 @@ def stowage_demo_seed(*, terminal: Terminal, seed: int = 1) -> dict[str, Any]:
                 vessel_visit=visit,
                 filename=f"{visit.reference}-arrival.edi",
             )
-            # The import books a box's unit to this port's POD; a transhipment keeps its onward
-            # port (the demo's convention, which the yard stacks by).
-            onward = {u.pk: u.pod for u in units if u.pod and u.pod != terminal.locode}
-            for unit in ContainerVisit.objects.filter(pk__in=list(onward)).order_by("pk"):
-                if unit.pod != onward[unit.pk]:
-                    unit_update(unit=unit, by=by, pod=onward[unit.pk])
+            _pods_restore(onward)
         made["arrival_plans"] += 1
         made["cells"] += len(cells)
     return made

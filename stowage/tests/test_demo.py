@@ -140,3 +140,14 @@ def test_seeding_the_stowage_again_changes_nothing(terminal):
         EdiUpload.objects.count(),
     )
     assert after == before
+
+
+def test_transhipment_boxes_are_discharged_here_and_keep_their_onward_port(at_berth, terminal):
+    here = terminal.locode
+    cells = PlanCell.objects.filter(
+        plan__vessel_visit__in=at_berth, unit__category="transhipment"
+    ).select_related("unit")
+    assert cells.count() > 0
+    for cell in cells:
+        assert (cell.move, cell.pod) == ("discharge", here)
+        assert cell.final_destination == cell.unit.pod != here
