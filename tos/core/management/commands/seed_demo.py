@@ -1,5 +1,7 @@
 """``manage.py seed_demo``: load the demo terminal once (see ``tos.core.demo``)."""
 
+import time
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -46,7 +48,9 @@ class Command(BaseCommand):
         gate = gate_demo_seed(terminal=terminal, seed=seed)
         from stowage.demo import stowage_demo_seed  # profiles and arrival plans at berth
 
+        started = time.monotonic()
         stowage = stowage_demo_seed(terminal=terminal, seed=seed)
+        stowage_s = time.monotonic() - started
         from operations.demo import operations_demo_seed  # equipment, and the trucks' work
 
         work = operations_demo_seed(terminal=terminal)
@@ -80,7 +84,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"  stowage: {stowage['profiles']} vessel profiles, {stowage['arrival_plans']} "
-            f"arrival plans ({stowage['cells']} boxes aboard)"
+            f"arrival plans ({stowage['cells']} boxes aboard) in {stowage_s:.1f} s"
         )
         self.stdout.write(
             f"  operations: {work.get('equipment', 0)} pieces of equipment, "
