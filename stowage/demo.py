@@ -1,5 +1,5 @@
 """The stowage part of the demo terminal: a vessel profile and an arrival bay plan for every call
-at berth (arrived or working), so the bay plan page and the control room have work to show.
+at berth (working), so the bay plan page and the control room have work to show.
 
 For each such call without an arrival plan:
 
@@ -36,8 +36,10 @@ from tos import edi
 from tos.core.choices import PositionKind, Role, UnitState, VisitPhase
 from tos.core.models import ContainerVisit, Terminal, User, Vessel, VesselVisit
 
-#: The phases of the calls that get a profile and an arrival plan.
-AT_BERTH = (VisitPhase.ARRIVED, VisitPhase.WORKING)
+#: The phases of the calls that get a profile and an arrival plan: the calls at berth. An arrived
+#: call of the demo waits at anchorage for its berth; with crane queues the control room would
+#: draw it on the quay over the call it waits for.
+AT_BERTH = (VisitPhase.WORKING,)
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,7 @@ def test_the_operations_seed_then_has_work_orders_and_crane_queues_in_the_contro
     working = [c for c in snapshot["cranes"] if c["vessel_visit"] in {v.pk for v in at_berth}]
     assert len(working) >= 4
     assert all(c["total"] > 0 and c["done"] == 0 for c in working)
+    assert {v["vessel_visit"] for v in snapshot["vessels"]} == {v.pk for v in at_berth}
 
 
 def test_seeding_the_stowage_again_changes_nothing(terminal):
