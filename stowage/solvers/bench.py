@@ -2,7 +2,7 @@
 
     python -m stowage.solvers.bench \\
         --set ../shared/benchmarks/stowage/slot_planning_delgado_parreno --time-limit 10 \\
-        [--match GLOB] [--limit N] [--solutions DIR] [--workers 2]
+        [--match GLOB] [--limit N] [--solutions DIR] [--workers 8]
 
 prints ``instance,objective,bound,best_known,gap_pct,seconds,status`` per instance in file-name
 order (all ``*.txt`` under the set's ``instances/`` folder, or under ``--set`` itself) and a
@@ -139,7 +139,7 @@ def run(
     limit: int | None = None,
     match: str | None = None,
     solutions: Path | None = None,
-    workers: int = 2,
+    workers: int = 8,
     out=None,
 ) -> list[dict]:
     """Solve, check and print every selected instance of ``set_dir`` (to ``out``, by default
@@ -235,7 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--match", help="only instances whose name matches this pattern")
     parser.add_argument("--limit", type=int, help="only the first N instances")
     parser.add_argument("--solutions", type=Path, help="write DIR/<instance>.json")
-    parser.add_argument("--workers", type=int, default=2, help="CP-SAT workers")
+    parser.add_argument(
+        "--workers", type=int, default=8, help="CP-SAT workers (8 threads share 2 cores)"
+    )
     parser.add_argument(
         "--published",
         action="store_true",

@@ -318,6 +318,38 @@ def _plug(cell, position: str) -> bool:
     return cell.aft_reefer if position == AFT else cell.fore_reefer
 
 
+def _add_stack_links(
+    model: cp_model.CpModel,
+    stack,
+    items: list[tuple[int, int, str, cp_model.IntVar]],
+    height_of: list[int],
+    rank_of: list[int],
+    share: dict[tuple[int, int, int], cp_model.IntVar],
+    s: int,
+    used: cp_model.IntVar,
+    units: dict[int, cp_model.IntVar],
+) -> None:
+    """Height and weight limits scaled by the stack's ``used`` and per-port ``units`` Booleans
+    (a stack without anything on board): the LP then charges a stack, or a port in it, by the
+    share of height or weight its boxes take, not only by their TEU."""
+    for p in (AFT, FORE):
+        terms = [(rank_of[k], height_of[k] * v) for k, _, pp, v in items if pp in (p, FORTY)]
+        if not terms:
+            continue
+        model.add(sum(t for _, t in terms) <= stack.max_height * used)
+        for r, u in units.items():
+            mine = [t for rr, t in terms if rr == r]
+            if mine:
+                model.add(sum(mine) <= stack.max_height * u)
+    weights = [(rank_of[k], w * x) for (k, w, ss), x in share.items() if ss == s]
+    if weights:
+        model.add(sum(t for _, t in weights) <= stack.max_weight * used)
+        for r, u in units.items():
+            mine = [t for rr, t in weights if rr == r]
+            if mine:
+                model.add(sum(mine) <= stack.max_weight * u)
+
+
 def _add_counting_bounds(
     model: cp_model.CpModel,
     instance: Instance,
@@ -337,12 +369,19 @@ def _add_counting_bounds(
     if capacity <= 0 or heaviest <= 0:
         return
 
+    tallest = max(stack.max_height for stack in instance.stacks)
+    lowest = min(c.height for c in instance.containers)
+    capacity = min(capacity, 2 * (tallest // lowest)) if lowest > 0 else capacity
+
     def needed(boxes: list[Container]) -> int:
         teu = sum(c.length // 20 for c in boxes)
         weight = sum(c.weight for c in boxes)
-        if any(c.length // 20 > capacity or c.weight > heaviest for c in boxes):
+        height = sum(c.height * (c.length // 20) for c in boxes)  # a 40' fills both columns
+        if any(
+            c.length // 20 > capacity or c.weight > heaviest or c.height > tallest for c in boxes
+        ):
             return 0
-        return max(-(-teu // capacity), -(-weight // heaviest))
+        return max(-(-teu // capacity), -(-weight // heaviest), -(-height // (2 * tallest)))
 
     ranks = sorted(set(rank_of))
     for r in ranks:
@@ -362,7 +401,7 @@ def _rank_key(instance: Instance, container: Container) -> int:
     return pods.index(container.pod)
 
 
-def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
+def solve(instance: Instance, *, time_limit: float, workers: int = 8) -> Result:
     """Solve ``instance`` to proven optimality or until ``time_limit`` seconds have passed."""
     started = time.monotonic()
     model = cp_model.CpModel()
@@ -602,15 +641,18 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
 
     pod_terms, used_terms = [], []
     present_at: dict[int, list] = defaultdict(list)
+    lowest_box = max(1, min(c.height for c in instance.containers))
     for s in range(n_stacks):
         # the TEU of each port rank the stack takes; it holds at most its usable cells' TEU, so
         # the LP sees that a port (or any box) in a stack costs the stack's whole share
         capacity = 2 * sum(1 for cell in instance.stacks[s].cells if cell.usable)
+        capacity = min(capacity, 2 * (instance.stacks[s].max_height // lowest_box))
         teu_by_rank: dict[int, list] = defaultdict(list)
         for k, _, _, v in in_stack[s]:
             teu_by_rank[rank_of[k]].append((length_of[k] // 20) * v)
         fixed_ranks = {rank[c.pod] for pos, c in fixed.items() if pos[0] == s}
         present = []
+        units: dict[int, cp_model.IntVar] = {}
         for r in range(n_ranks):
             if r in fixed_ranks:
                 present.append(1)
@@ -621,6 +663,7 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
                 model.add(sum(teu_by_rank[r]) >= 1).only_enforce_if(u)
                 present.append(u)
                 present_at[r].append(u)
+                units[r] = u
         if not present:
             continue
         extra = model.new_int_var(0, n_ranks, f"extra{s}")
@@ -646,6 +689,9 @@ def solve(instance: Instance, *, time_limit: float, workers: int = 2) -> Result:
             model.add(sum(dry) <= dry_capacity * used)
         for u in present:
             model.add_implication(u, used)
+        _add_stack_links(
+            model, instance.stacks[s], in_stack[s], height_of, rank_of, share, s, used, units
+        )
         # ports beyond the first: with ``used`` instead of 1 the LP cannot spread a port over
         # fractions of stacks for free
         model.add(extra >= sum(present) - used)

@@ -161,3 +161,34 @@ def test_a_plan_cut_short_by_the_time_limit_is_priced_exactly_as_the_checker_pri
     assert report.ok, report.violations
     assert (report.objective, report.components) == (result.objective, result.components)
     assert result.bound <= result.objective
+
+
+def test_the_stack_counting_cuts_still_let_a_box_too_many_roll_out():
+    """Three boxes, two stacks of one aft slot each: the cuts say three stacks are needed, less
+    one per rolled-out box, so one box rolls out and the plan is proven optimal."""
+    boxes = ["1000.00 2.59 20 1 0 0"] * 3
+    _, result = solved(bay([("99000", "10")] * 2, [[AFT_ONLY]] * 2, boxes))
+    assert (result.status, result.objective) == ("optimal", 1020)
+    assert len(result.rolled_out) == 1
+    assert result.components == {
+        "overstow": 0,
+        "pods": 0,
+        "stacks": 2,
+        "reefer": 0,
+        "rollout": 1,
+    }
+
+
+def test_weight_and_height_counting_cuts_keep_the_cheapest_packing_of_a_port():
+    """Four boxes of one port: two fit a stack by weight but not three, or by height (high
+    cubes, two per column); either way the optimum is two stacks of two, proven."""
+    boxes = ["14000.00 2.59 20 1 0 0"] * 4
+    text = bay([("30000", "10")] * 3, [[AFT_ONLY] * 3] * 3, boxes)
+    _, result = solved(text)
+    assert (result.status, result.objective) == ("optimal", 20)
+    high = ["1000.00 2.90 20 1 0 0"] * 4
+    _, result = solved(bay([("99000", "5.90")] * 3, [[AFT_ONLY] * 3] * 3, high))
+    assert (result.status, result.objective) == ("optimal", 20)
+    assert sorted(
+        sum(1 for s, _, _ in result.assignment.values() if s == stack) for stack in range(3)
+    ) == [0, 2, 2]
