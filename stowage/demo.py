@@ -98,6 +98,24 @@ def _weight(unit: ContainerVisit) -> int:
     return unit.vgm_kg or unit.gross_weight_kg or 0
 
 
+def _spread(n: int) -> list[int]:
+    """0..n-1 in van der Corput order (0, n/2, n/4, 3n/4, ...): any first k are spread over the
+    whole range, so a few stacks of boxes still span the ship's length (and several cranes)."""
+    out: list[int] = []
+    i = 0
+    while len(out) < n:
+        v, denom, k = 0.0, 1.0, i
+        while k:
+            denom *= 2
+            v += (k % 2) / denom
+            k //= 2
+        g = int(v * n)
+        if g not in out:
+            out.append(g)
+        i += 1
+    return out
+
+
 def stow_bottom_up(
     units: list[ContainerVisit], vessel: Vessel, rng: random.Random
 ) -> dict[int, edi.Position]:
@@ -105,11 +123,13 @@ def stow_bottom_up(
 
     One length per bay pair, row and deck/hold: 20' boxes fill the stacks of both odd bays, 40'
     and 45' boxes the even bay (45' on deck only). Stacks are taken row by row across the ship's
-    length, so the boxes spread over every bay pair; each stack is filled to its top or one
-    short, heaviest box lowest. Raises ``RuntimeError`` when the ship is too small."""
+    length in :func:`_spread` order, so the boxes spread over the bay pairs; each stack is filled
+    to its top or one short, heaviest box lowest. Raises ``RuntimeError`` when the ship is too
+    small."""
     groups, rows, hold_tiers, deck_tiers = vessel_geometry(vessel)
     order = sorted(rows, key=lambda r: (r != 0, (r + 1) // 2, r))  # centre outwards
-    free = {deck: [(g, r) for r in order for g in range(groups)] for deck in (False, True)}
+    spread = _spread(groups)
+    free = {deck: [(g, r) for r in order for g in spread] for deck in (False, True)}
     tiers_of = {False: hold_tiers, True: deck_tiers}
     kinds = (
         ("45", [u for u in units if u.container.length_ft >= 45], (True,)),
