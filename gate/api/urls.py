@@ -15,14 +15,15 @@ router.register("gate/coparn", views.CoparnViewSet, basename="gatecoparn")
 
 urlpatterns = [
     path("gate/screen/", views.GateScreenApi.as_view(), name="gate-screen"),
-    # The EIR PDF also without the trailing slash, so that the saved file ends in ".pdf".
+    # The EIR PDF also without the trailing slash, so that the saved file ends in ".pdf" (left
+    # out of the schema: it is the same operation as the routed one).
     path(
         "gate/truck-visits/<int:pk>/eir.pdf",
         views.TruckVisitViewSet.as_view(
             {"get": "eir_pdf"},
             detail=True,
             basename="gatetruckvisit",
-            **views.TruckVisitViewSet.eir_pdf.kwargs,
+            **(views.TruckVisitViewSet.eir_pdf.kwargs | {"schema": None}),
         ),
         name="gatetruckvisit-eir-pdf-file",
     ),
