@@ -8,6 +8,7 @@ Decisions are immutable audit rows: who, when, what and why.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -141,7 +142,7 @@ class BulkLot(models.Model):
     )
     commodity = models.CharField(max_length=60)
     declared_tonnage = models.DecimalField(
-        max_digits=10, decimal_places=1, validators=[MinValueValidator(0.1)]
+        max_digits=10, decimal_places=1, validators=[MinValueValidator(Decimal("0.1"))]
     )
     declared_composition = models.JSONField(
         default=dict, blank=True, help_text='Declared mass fractions in %, e.g. {"Fe": 62.0}.'
